@@ -1,0 +1,33 @@
+# nearboot — top-level Makefile. The real build rules are in mk/build.mk;
+# every target first makes sure the dependencies are present (make deps is
+# quiet and quick when they are), then runs the build in a second make so
+# the mbedTLS source list is read after it was unpacked.
+BUILD ?= build
+export BUILD
+
+SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
+
+.PHONY: all deps efi host size test test-unit test-fuzz test-lab fuzz demo clean \
+        bench-net bench-dhcp bench-transfer bench-boot
+
+all: deps
+	@$(SUBMAKE) all
+
+deps:
+	@bash mk/deps.sh
+
+efi host size fuzz test-unit test-fuzz: deps
+	@$(SUBMAKE) $@
+
+# The whole suite, as CI runs it: build, unit tests, short fuzz runs, lab.
+test: deps
+	@$(SUBMAKE) test
+
+test-lab: deps
+	@$(SUBMAKE) test-lab
+
+demo: deps
+	@$(SUBMAKE) demo
+
+clean:
+	rm -rf $(BUILD)/x86_64-efi $(BUILD)/host $(BUILD)/fuzz $(BUILD)/gen $(BUILD)/qemu-tests

@@ -1,0 +1,167 @@
+/* The first stage's flow for now: banner, DRBG, cached PXE facts, NIC,
+ * NV store, ready. Later phases (DHCP, site race, fetch, verify, hand-off)
+ * plug in after the NIC. */
+#include "boot/stage1.h"
+#include "boot/dhcp4_msg.h"
+#include "boot/dhcp6_msg.h"
+#include "core/clock.h"
+#include "core/drbg.h"
+#include "core/fmt.h"
+#include "core/log.h"
+#include "net/ip_text.h"
+#include "nb_version.h"
+#include "platform/platform.h"
+#include <string.h>
+
+static const char *dhcp4_type_name(uint8_t t)
+{
+    static const char *const names[] = { "?", "DISCOVER", "OFFER", "REQUEST", "DECLINE",
+                                         "ACK", "NAK", "RELEASE", "INFORM" };
+    return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+static void say_dhcp4(const char *which, const struct nb_blob *b)
+{
+    struct dhcp4_msg m;
+    char yi[16], srv[16];
+    nb_err e = dhcp4_parse(b->data, b->len, &m);
+    if (e != NB_OK) {
+        nb_fail(e, "pxe cache: DHCPv4 %s packet ignored", which);
+        return;
+    }
+    nb_ip4_text(yi, sizeof yi, m.yiaddr);
+    nb_ip4_text(srv, sizeof srv, (m.have & DHCP4_HAVE_SERVER_ID) ? m.server_id : m.siaddr);
+    nb_say("pxe cache: v4 %s %s: address %s server %s boot file '%s'%s%s", which,
+           dhcp4_type_name(m.msg_type), yi, srv, m.bootfile,
+           (m.have & DHCP4_HAVE_TFTP_SERVER) ? " tftp server " : "",
+           (m.have & DHCP4_HAVE_TFTP_SERVER) ? m.tftp_server : "");
+}
+
+static void say_dhcp6(const char *which, const struct nb_blob *b)
+{
+    struct dhcp6_msg m;
+    char addr[48] = "none";
+    nb_err e = dhcp6_parse(b->data, b->len, 1, &m);
+    if (e != NB_OK) {
+        nb_fail(e, "pxe cache: DHCPv6 %s packet ignored", which);
+        return;
+    }
+    if (m.have & DHCP6_HAVE_ADDR)
+        nb_ip6_text(addr, sizeof addr, m.addr);
+    char duid[2 * 16 + 4] = "none";
+    if (m.have & DHCP6_HAVE_SERVER_ID) {
+        size_t n = 0, show = m.server_id_len < 16 ? m.server_id_len : 16;
+        for (size_t i = 0; i < show; i++)
+            n += (size_t)nb_snprintf(duid + n, sizeof duid - n, "%02x", m.server_id[i]);
+        if (show < m.server_id_len)
+            nb_snprintf(duid + n, sizeof duid - n, "..");
+    }
+    nb_say("pxe cache: v6 %s: address %s server duid %s boot url '%s'", which, addr,
+           duid, (m.have & DHCP6_HAVE_BOOTFILE_URL) ? m.bootfile_url : "");
+}
+
+static void say_pxe_cache(const struct nb_pxe_cache *pc)
+{
+    if (!pc->found) {
+        nb_say("pxe cache: none (not PXE-booted, or the firmware kept no packets)");
+        return;
+    }
+    const struct { const char *name; const struct nb_blob *b; } pkts[] = {
+        { "dhcp-ack", &pc->dhcp_ack },
+        { "proxy-offer", &pc->proxy_offer },
+        { "pxe-reply", &pc->pxe_reply },
+    };
+    int any = 0;
+    for (size_t i = 0; i < sizeof pkts / sizeof pkts[0]; i++) {
+        if (!pkts[i].b->len)
+            continue;
+        any = 1;
+        if (pc->using_ipv6)
+            say_dhcp6(pkts[i].name, pkts[i].b);
+        else
+            say_dhcp4(pkts[i].name, pkts[i].b);
+    }
+    if (!any)
+        nb_say("pxe cache: present, but no DHCP packets cached (%s)",
+               pc->using_ipv6 ? "IPv6" : "IPv4");
+}
+
+static void say_entropy(unsigned src)
+{
+    static const struct { unsigned bit; const char *name; } names[] = {
+        { NB_ENTROPY_RDSEED, "rdseed" }, { NB_ENTROPY_RDRAND, "rdrand" },
+        { NB_ENTROPY_EFI_RNG, "efi-rng" }, { NB_ENTROPY_JITTER, "timer-jitter" },
+        { NB_ENTROPY_OS, "os" },
+    };
+    char list[80] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (src & names[i].bit)
+            n += (size_t)nb_snprintf(list + n, sizeof list - n, "%s%s", n ? "+" : "", names[i].name);
+    nb_say("drbg: HMAC-DRBG-SHA256 self-test passed, seeded from %s", n ? list : "nothing");
+}
+
+static void say_nic(const struct nb_nic *nic)
+{
+    if (nic->status != NB_OK) {
+        nb_fail(nic->status, "nic: boot NIC not available");
+        return;
+    }
+    nb_say("nic: mac %02x:%02x:%02x:%02x:%02x:%02x mtu %u link %s (%s)", nic->mac[0],
+           nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], nic->mtu,
+           nic->link < 0 ? "unknown" : nic->link ? "up" : "down", nic->access);
+}
+
+/* A small NV record, so every boot proves the store works. */
+static void nv_boot_count(void)
+{
+    uint8_t v[4] = { 0 };
+    size_t len = sizeof v;
+    nb_err e = plat_nv_get("BootCount", v, &len);
+    uint32_t count = 0;
+    if (e == NB_OK && len == sizeof v)
+        count = (uint32_t)v[0] | (uint32_t)v[1] << 8 | (uint32_t)v[2] << 16 | (uint32_t)v[3] << 24;
+    else if (e != NB_OK && e != NB_E_NOT_FOUND)
+        nb_warn("nv: BootCount unreadable (%s); starting again at 1", nb_strerror(e));
+    count++;
+    for (int i = 0; i < 4; i++)
+        v[i] = (uint8_t)(count >> (8 * i));
+    e = plat_nv_set("BootCount", v, sizeof v);
+    if (e != NB_OK)
+        nb_fail(e, "nv: could not store BootCount");
+    else
+        nb_say("nv: boot count %u", count);
+}
+
+nb_err nb_stage1(const struct nb_env *env)
+{
+    uint64_t t0 = nb_now_us();
+    nb_say("nearboot %s (build %s, %s) on %s", NB_VERSION, NB_BUILD_ID, NB_BUILD_DATE, env->platform);
+
+    nb_err e = nb_drbg_selftest();
+    if (e != NB_OK)
+        return nb_fail(e, "drbg: refusing to run without a working DRBG");
+    unsigned sources = 0;
+    e = nb_drbg_init(env->nic.mac, sizeof env->nic.mac, &sources);
+    if (e != NB_OK)
+        return nb_fail(e, "drbg: could not seed; check that the platform has RDRAND, "
+                          "EFI_RNG_PROTOCOL (QEMU: -device virtio-rng-pci) or a timer");
+    say_entropy(sources);
+
+    int64_t now;
+    e = nb_trusted_time(&now);
+    if (e == NB_OK) {
+        struct nb_civil c;
+        nb_civil_from_unix(now, &c);
+        nb_say("clock: %04d-%02d-%02dT%02d:%02d:%02dZ (floor %lld)", c.year, c.month, c.day,
+               c.hour, c.minute, c.second, (long long)nb_clock_floor());
+    } else {
+        nb_warn("clock: %s; TLS and manifest expiry checks will refuse to run", nb_strerror(e));
+    }
+
+    say_pxe_cache(&env->pxe);
+    say_nic(&env->nic);
+    nv_boot_count();
+    nb_say("nearboot: ready (%u ms)", (unsigned)((nb_now_us() - t0) / 1000u));
+    return NB_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * The first stage's flow, independent of the platform. The platform entry
+ * (platform/uefi/entry.c, platform/host/main.c) gathers what only it can
+ * reach — the firmware's cached PXE packets, the NIC — into struct nb_env
+ * and calls nb_stage1().
+ */
+#ifndef NB_STAGE1_H
+#define NB_STAGE1_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+
+struct nb_blob {
+    const uint8_t *data;
+    size_t len;
+};
+
+/* The platform's cached PXE packets (EFI_PXE_BASE_CODE_MODE), copied out
+ * before the NIC is taken over. Empty blobs where the firmware had none. */
+struct nb_pxe_cache {
+    int found;          /* a PXE base code protocol was there at all */
+    int using_ipv6;     /* the firmware booted us over IPv6 */
+    struct nb_blob dhcp_ack, proxy_offer, pxe_reply;
+};
+
+struct nb_nic {
+    nb_err status;      /* NB_OK if the NIC is ours */
+    uint8_t mac[6];
+    unsigned mtu;       /* largest frame payload the NIC takes */
+    int link;           /* 1 up, 0 down, -1 not reported */
+    const char *access; /* "exclusive", or how we got it otherwise */
+};
+
+struct nb_env {
+    const char *platform;   /* "uefi", "host" */
+    struct nb_pxe_cache pxe;
+    struct nb_nic nic;
+};
+
+nb_err nb_stage1(const struct nb_env *env);
+
+#endif

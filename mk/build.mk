@@ -1,0 +1,138 @@
+# nearboot build rules (called by the top-level Makefile after `make deps`).
+#
+#   build/x86_64-efi/nearboot.efi   the first stage (PE32+, clang-14 + lld-link)
+#   build/host/                     the same core/net/boot for Linux, ASan+UBSan,
+#                                   with the unit tests
+#   build/fuzz/                     libFuzzer targets, one per parser
+BUILD ?= build
+MBEDTLS := $(BUILD)/mbedtls
+GEN := $(BUILD)/gen
+CLANG := clang-14
+RESOURCE_DIR := $(shell $(CLANG) -print-resource-dir)
+
+WARN := -Wall -Wextra -Werror
+INCLUDES := -Ifirmware -Ifirmware/crypto -I$(GEN) -I$(MBEDTLS)/include
+MBEDTLS_DEFS := '-DMBEDTLS_CONFIG_FILE="nb_mbedtls_config.h"'
+
+PORTABLE_SRC := $(wildcard firmware/core/*.c firmware/net/*.c firmware/boot/*.c)
+UEFI_SRC := $(wildcard firmware/platform/uefi/*.c firmware/libc/*.c)
+HOST_PLAT_SRC := $(wildcard firmware/platform/host/*.c)
+MBEDTLS_SRC := $(wildcard $(MBEDTLS)/library/*.c)
+TEST_SRC := $(wildcard firmware/tests/*/test_*.c)
+FUZZ_SRC := $(wildcard firmware/fuzz/fuzz_*.c)
+
+# ---------------------------------------------------------------- UEFI image
+EFI_OUT := $(BUILD)/x86_64-efi
+EFI_CFLAGS := -target x86_64-unknown-windows -fno-ms-extensions -fno-ms-compatibility \
+	-U_WIN32 -U_WIN64 -ffreestanding -fno-builtin -nostdinc -isystem $(RESOURCE_DIR)/include \
+	-isystem firmware/libc/include -isystem /usr/include/efi -isystem /usr/include/efi/x86_64 \
+	-fshort-wchar -mno-red-zone -mgeneral-regs-only -mno-stack-arg-probe \
+	-fno-stack-protector -Os -ffunction-sections -fdata-sections -std=c11 \
+	$(INCLUDES) $(MBEDTLS_DEFS)
+EFI_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /opt:ref \
+	/machine:x64 /dynamicbase /nxcompat
+
+EFI_OBJ := $(patsubst %.c,$(EFI_OUT)/obj/%.o,$(PORTABLE_SRC) $(UEFI_SRC))
+EFI_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(EFI_OUT)/mbedtls/%.o,$(MBEDTLS_SRC))
+
+$(EFI_OUT)/obj/%.o: %.c | gen
+	@mkdir -p $(dir $@)
+	$(CLANG) $(EFI_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(EFI_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
+	@mkdir -p $(dir $@)
+	@$(CLANG) $(EFI_CFLAGS) -I$(MBEDTLS)/library -w -c $< -o $@
+
+$(EFI_OUT)/libmbedtls.a: $(EFI_MBEDTLS_OBJ)
+	@rm -f $@
+	llvm-ar-14 rcs $@ $^
+
+$(EFI_OUT)/nearboot.efi: $(EFI_OBJ) $(EFI_OUT)/libmbedtls.a
+	lld-link-14 $(EFI_LDFLAGS) /map:$(EFI_OUT)/nearboot.map /out:$@ $(EFI_OBJ) $(EFI_OUT)/libmbedtls.a
+
+# ---------------------------------------------------------------- host build
+HOST_OUT := $(BUILD)/host
+SANITIZE := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+HOST_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE $(SANITIZE) $(INCLUDES) $(MBEDTLS_DEFS)
+
+HOST_OBJ := $(patsubst %.c,$(HOST_OUT)/obj/%.o,$(PORTABLE_SRC) $(HOST_PLAT_SRC))
+HOST_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(HOST_OUT)/mbedtls/%.o,$(MBEDTLS_SRC))
+
+$(HOST_OUT)/obj/%.o: %.c | gen
+	@mkdir -p $(dir $@)
+	$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+
+$(HOST_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
+	@mkdir -p $(dir $@)
+	@$(CLANG) $(HOST_CFLAGS) -I$(MBEDTLS)/library -w -c $< -o $@
+
+$(HOST_OUT)/libnearboot.a: $(HOST_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(HOST_OUT)/libmbedtls.a: $(HOST_MBEDTLS_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+HOST_LIBS := $(HOST_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
+
+TESTS := $(patsubst firmware/tests/%.c,$(HOST_OUT)/tests/%,$(TEST_SRC))
+$(HOST_OUT)/tests/%: firmware/tests/%.c $(HOST_LIBS)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(HOST_CFLAGS) $(WARN) -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
+
+# ---------------------------------------------------------------- fuzzing
+FUZZ_OUT := $(BUILD)/fuzz
+FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
+	-fno-sanitize-recover=undefined $(INCLUDES) $(MBEDTLS_DEFS)
+FUZZ_OBJ := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(PORTABLE_SRC) $(HOST_PLAT_SRC))
+$(FUZZ_OUT)/obj/%.o: %.c | gen
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
+$(FUZZ_OUT)/libnearboot.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+FUZZERS := $(patsubst firmware/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
+$(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
+		$(HOST_OUT)/libmbedtls.a -o $@
+
+# ---------------------------------------------------------------- lab tools
+LINK_PROG := $(HOST_OUT)/nb-link
+$(LINK_PROG): $(wildcard qemu-tests/link/*.c qemu-tests/link/*.h)
+	@$(MAKE) --no-print-directory -C qemu-tests/link BUILD=$(abspath $(HOST_OUT))
+
+# ---------------------------------------------------------------- targets
+.PHONY: all gen efi host size fuzz test test-unit test-fuzz test-lab demo
+all: efi host $(TESTS) $(LINK_PROG)
+efi: $(EFI_OUT)/nearboot.efi
+host: $(HOST_LIBS)
+fuzz: $(FUZZERS)
+
+gen:
+	@mkdir -p $(GEN)
+	@sh mk/version.sh $(GEN)/nb_version.h
+
+size: $(EFI_OUT)/nearboot.efi
+	@python3 mk/size.py $(EFI_OUT)/nearboot.efi $(EFI_OUT)/nearboot.map
+
+# Unit tests: every test binary, one summary line.
+test-unit: $(TESTS)
+	@bash mk/run-unit-tests.sh $(TESTS)
+
+# Each fuzz target for a few seconds (FUZZ_SECONDS), as a smoke test.
+FUZZ_SECONDS ?= 10
+test-fuzz: $(FUZZERS)
+	@bash mk/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+test-lab: efi $(LINK_PROG)
+	@bash qemu-tests/run-all.sh
+
+test: all
+	@bash mk/run-suite.sh
+
+demo: efi
+	@bash qemu-tests/demo.sh
+
+-include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d)

@@ -1,0 +1,662 @@
+# shellcheck shell=bash
+# qemu-tests/lib/lab.sh — the nearboot lab, as a library: source it, then
+#
+#   lab_init NAME        output dir build/qemu-tests/NAME (wiped), run id, lock, cleanup trap
+#   lab_up               namespaces, links, BIRD (BGP+BFD), dnsmasq (relay+RA, DHCP servers), tftpd, nginx;
+#                        returns when routing has converged and every service answered a sanity check
+#   lab_boot [run-qemu.sh options]   start tcpdump on the client link, PXE-boot QEMU, wait for the marker
+#   lab_assert_served SITE v4|v6 [ipxe]   the site's own DHCP and TFTP logs show it served this boot
+#   lab_assert_silent SITE                the site's logs show nothing of this boot
+#   lab_down             (runs from the EXIT trap) ends every recorded process, deletes the namespaces
+#
+# Rules kept here: everything lives in network namespaces named nb-<runid>-<node>; no namespace gets a
+# default route; addresses only from 198.18.0.0/15 and fd00:b007::/48; processes are ended only by the
+# PIDs recorded when they were started (checked against their start time), never by name.
+#
+# Addressing (n = a site's position in LAB_SITES, from 1):
+#   client LAN   198.18.1.0/24, fd00:b007:0:1::/64          router .1 / ::1 (QEMU's tap is bridged here)
+#   router-site  198.18.(1+n).0/24, fd00:b007:0:(1+n)::/64  router .1, site .2
+#   site lo      anycast 198.18.255.69/32 fd00:b007:0:ffff::69/128; own 198.18.254.n/32 fd00:b007:0:fffe::n/128
+#   site pools   v4 198.18.1.(50+50n)-(99+50n) (sitea .100-.149, siteb .150-.199); v6 fd00:b007:0:1::n:100-1ff
+#   BGP          router AS 65000, site AS 65000+n; site n>1 prepends its AS n times (farther)
+
+LAB_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
+: "${NEARBOOT_EFI:=$LAB_REPO/build/x86_64-efi/nearboot.efi}"
+: "${LAB_SITES:=sitea siteb}"
+: "${LAB_KEYS:=$LAB_REPO/build/keys}"
+: "${LAB_OUT_BASE:=$LAB_REPO/build/qemu-tests}"
+
+LAB_ANYCAST4=198.18.255.69
+LAB_ANYCAST6=fd00:b007:0:ffff::69
+LAB_LAN4_GW=198.18.1.1
+LAB_LAN6_GW=fd00:b007:0:1::1
+LAB_CLIENT_MAC=${LAB_CLIENT_MAC:-52:54:00:b0:07:01}
+LAB_ROUTER_AS=65000
+LAB_BFD_MS=100
+LAB_BFD_MULT=3
+
+# ---- small helpers ----------------------------------------------------------------------------------
+
+lab_log() {
+	local line
+	line="[$(date +%T.%3N)] $*"
+	echo "$line" >&2
+	[ -n "${LAB_OUT:-}" ] && [ -d "$LAB_OUT" ] && echo "$line" >>"$LAB_OUT/lab.log"
+	return 0
+}
+lab_die() { lab_log "FAIL: $*"; exit 1; }
+
+ns() { echo "nb-$LAB_ID-$1"; }                 # full namespace name of a node
+nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }   # run a command in a node's namespace
+
+lab_site_index() {
+	local i=0 s
+	for s in $LAB_SITES; do i=$((i + 1)); [ "$s" = "$1" ] && { echo "$i"; return 0; }; done
+	lab_die "unknown site $1"
+}
+lab_site_as() { echo $((LAB_ROUTER_AS + $(lab_site_index "$1"))); }
+lab_site_link4() { echo "198.18.$((1 + $(lab_site_index "$1"))).$2"; }      # SITE 1|2 (router|site end)
+lab_site_link6() { echo "fd00:b007:0:$((1 + $(lab_site_index "$1")))::$2"; }
+lab_site_own4() { echo "198.18.254.$(lab_site_index "$1")"; }
+lab_site_own6() { echo "fd00:b007:0:fffe::$(lab_site_index "$1")"; }
+lab_site_pool4() { local n; n=$(lab_site_index "$1"); echo "198.18.1.$((50 + 50 * n)),198.18.1.$((99 + 50 * n))"; }
+lab_site_pool6() { local n; n=$(lab_site_index "$1"); echo "fd00:b007:0:1::$n:100,fd00:b007:0:1::$n:1ff"; }
+lab_first_site() { set -- $LAB_SITES; echo "$1"; }
+
+# lab_wait SECONDS DESCRIPTION CMD... — poll CMD (every 0.2 s) until it succeeds
+lab_wait() {
+	local secs=$1 what=$2; shift 2
+	local end=$((SECONDS + secs))
+	while ! "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -ge "$end" ] && lab_die "timed out after ${secs}s waiting for: $what"
+		sleep 0.2
+	done
+}
+
+# start time (clock ticks since boot) of a pid, to make sure a recorded pid is still the same process
+lab_pid_start() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+	stat=${stat##*) }
+	set -- $stat
+	echo "${20}"
+}
+
+# lab_spawn LABEL NODE|- LOGFILE CMD... — start CMD in the background (in NODE's namespace unless "-"),
+# record LABEL PID STARTTIME in the registry.
+lab_spawn() {
+	local label=$1 node=$2 log=$3; shift 3
+	if [ "$node" = - ]; then
+		"$@" >>"$log" 2>&1 </dev/null 9>&- &
+	else
+		ip netns exec "$(ns "$node")" "$@" >>"$log" 2>&1 </dev/null 9>&- &
+	fi
+	local pid=$!
+	echo "$label $pid $(lab_pid_start "$pid" || echo 0)" >>"$LAB_PIDS"
+	lab_log "started $label (pid $pid)"
+}
+
+lab_pid_of() { awk -v l="$1" '$1 == l { p = $2 } END { if (p) print p }' "$LAB_PIDS"; }
+lab_alive() { local pid; pid=$(lab_pid_of "$1"); [ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; }
+
+# end one recorded process (only if its pid still names the process we started)
+_lab_end_pid() {
+	local label=$1 pid=$2 start=$3 sig=${4:-TERM} i
+	[ -d "/proc/$pid" ] || { { wait "$pid"; } 2>/dev/null || true; return 0; }
+	if [ "$(lab_pid_start "$pid" 2>/dev/null)" != "$start" ]; then
+		lab_log "not ending $label: pid $pid is no longer ours"
+		return 0
+	fi
+	kill -s "$sig" "$pid" 2>/dev/null
+	kill -s CONT "$pid" 2>/dev/null   # a process frozen with lab_signal ... STOP must run to exit
+	for i in $(seq 50); do   # up to 5 s
+		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break
+		[ -d "/proc/$pid" ] || break
+		sleep 0.1
+	done
+	if [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then
+		lab_log "$label (pid $pid) ignored SIG$sig; sending KILL"
+		kill -KILL "$pid" 2>/dev/null
+		sleep 0.2
+	fi
+	{ wait "$pid"; } 2>/dev/null || true
+	return 0
+}
+
+# lab_signal LABEL SIGNAL — send a signal (e.g. STOP to freeze a daemon) to a recorded, still-ours process
+lab_signal() {
+	local line
+	line=$(awk -v l="$1" '$1 == l' "$LAB_PIDS" | tail -n1)
+	[ -n "$line" ] || lab_die "lab_signal: no process recorded as $1"
+	set -- $line "$2"
+	[ "$(lab_pid_start "$2" 2>/dev/null)" = "$3" ] || lab_die "lab_signal: $1 (pid $2) is gone"
+	lab_log "sending SIG$4 to $1 (pid $2)"
+	kill -s "$4" "$2"
+}
+
+# lab_kill LABEL [SIGNAL] — end a recorded process and drop it from the registry
+lab_kill() {
+	local label=$1 sig=${2:-TERM} line
+	line=$(awk -v l="$label" '$1 == l' "$LAB_PIDS" | tail -n1)
+	[ -n "$line" ] || lab_die "lab_kill: no process recorded as $label"
+	set -- $line
+	lab_log "ending $label (pid $2) with SIG$sig"
+	_lab_end_pid "$1" "$2" "$3" "$sig"
+	awk -v l="$label" '$1 != l' "$LAB_PIDS" >"$LAB_PIDS.tmp" && mv "$LAB_PIDS.tmp" "$LAB_PIDS"
+}
+
+# ---- init / teardown --------------------------------------------------------------------------------
+
+lab_preflight() {
+	[ "$(id -u)" = 0 ] || lab_die "the lab needs root (network namespaces)"
+	local t
+	for t in ip bird birdc dnsmasq in.tftpd nginx tcpdump qemu-system-x86_64 openssl curl python3 flock; do
+		command -v "$t" >/dev/null || lab_die "missing tool: $t (see mk/packages.txt)"
+	done
+	[ -s "$NEARBOOT_EFI" ] || lab_die "no image at NEARBOOT_EFI=$NEARBOOT_EFI (make; or qemu-tests/testapp/build.sh for a stand-in)"
+}
+
+# lab_init NAME
+lab_init() {
+	LAB_NAME=$1
+	LAB_OUT=$LAB_OUT_BASE/$LAB_NAME
+	mkdir -p "$LAB_OUT_BASE"
+	# one lab (and one TCG QEMU) at a time on this machine
+	exec 9>"$LAB_OUT_BASE/.lock"
+	if ! flock -n 9; then
+		echo "lab: another lab run holds $LAB_OUT_BASE/.lock; waiting" >&2
+		flock -w 1800 9 || { echo "lab: lock wait timed out" >&2; exit 1; }
+	fi
+	rm -rf "$LAB_OUT"
+	mkdir -p "$LAB_OUT"
+	LAB_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
+	LAB_PIDS=$LAB_OUT/pids
+	LAB_NETNS=$LAB_OUT/netns
+	: >"$LAB_PIDS"
+	: >"$LAB_NETNS"
+	LAB_T0=$SECONDS
+	trap lab_down EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	lab_log "lab $LAB_NAME: run id $LAB_ID, output $LAB_OUT"
+	lab_preflight
+}
+
+lab_down() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	[ -n "${LAB_PIDS:-}" ] || return "$rc"
+	lab_log "tearing down (exit status $rc)"
+	# QEMU runner pidfiles (run-qemu.sh writes "qemu PID START"), then everything else, newest first
+	local f line
+	for f in "$LAB_OUT"/qemu*.pid; do
+		[ -s "$f" ] && cat "$f" >>"$LAB_PIDS"
+	done
+	if [ -s "$LAB_PIDS" ]; then
+		tac "$LAB_PIDS" | while read -r line; do
+			[ -n "$line" ] || continue
+			set -- $line
+			# tcpdump must get SIGINT to flush the pcap
+			case $1 in tcpdump*) _lab_end_pid "$1" "$2" "$3" INT ;; *) _lab_end_pid "$1" "$2" "$3" TERM ;; esac
+		done
+		# reap anything the subshell above could not wait for
+		while read -r line; do set -- $line; { wait "$2"; } 2>/dev/null || true; done <"$LAB_PIDS"
+	fi
+	: >"$LAB_PIDS"
+	if [ -s "$LAB_NETNS" ]; then
+		while read -r line; do
+			[ -n "$line" ] && ip netns del "$line" 2>/dev/null
+		done <"$LAB_NETNS"
+	fi
+	: >"$LAB_NETNS"
+	lab_log "teardown done ($((SECONDS - LAB_T0))s since lab_init)"
+	return "$rc"
+}
+
+# ---- topology ---------------------------------------------------------------------------------------
+
+_lab_ns_add() {
+	local name
+	name=$(ns "$1")
+	ip netns add "$name" || lab_die "ip netns add $name"
+	echo "$name" >>"$LAB_NETNS"
+	ip -n "$name" link set lo up
+	# never learn a default route from an RA; no DAD delay on lab links; no reverse-path drops for anycast
+	nsx "$1" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+
+lab_topology() {
+	local s n
+	_lab_ns_add client
+	_lab_ns_add router
+	for s in $LAB_SITES; do _lab_ns_add "$s"; done
+
+	# client LAN: a bridge with QEMU's tap and the veth to the router; no addresses, no IPv6 stack
+	nsx client sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$(ns client)" link add br0 type bridge mcast_snooping 0 stp_state 0 forward_delay 0
+	ip -n "$(ns client)" tuntap add dev tap0 mode tap
+	ip -n "$(ns client)" link set tap0 master br0
+	ip -n "$(ns client)" link add rtr0 type veth peer name lan0 netns "$(ns router)"
+	ip -n "$(ns client)" link set rtr0 master br0
+	for n in br0 tap0 rtr0; do ip -n "$(ns client)" link set "$n" up; done
+
+	# router
+	nsx router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	ip -n "$(ns router)" addr add "$LAB_LAN4_GW/24" dev lan0
+	ip -n "$(ns router)" addr add "$LAB_LAN6_GW/64" dev lan0 nodad
+	ip -n "$(ns router)" link set lan0 up
+
+	# sites
+	for s in $LAB_SITES; do
+		ip -n "$(ns router)" link add "${s}0" type veth peer name up0 netns "$(ns "$s")"
+		ip -n "$(ns router)" addr add "$(lab_site_link4 "$s" 1)/24" dev "${s}0"
+		ip -n "$(ns router)" addr add "$(lab_site_link6 "$s" 1)/64" dev "${s}0" nodad
+		ip -n "$(ns router)" link set "${s}0" up
+		ip -n "$(ns "$s")" addr add "$(lab_site_link4 "$s" 2)/24" dev up0
+		ip -n "$(ns "$s")" addr add "$(lab_site_link6 "$s" 2)/64" dev up0 nodad
+		ip -n "$(ns "$s")" link set up0 up
+		ip -n "$(ns "$s")" addr add "$LAB_ANYCAST4/32" dev lo
+		ip -n "$(ns "$s")" addr add "$(lab_site_own4 "$s")/32" dev lo
+		ip -n "$(ns "$s")" addr add "$LAB_ANYCAST6/128" dev lo nodad
+		ip -n "$(ns "$s")" addr add "$(lab_site_own6 "$s")/128" dev lo nodad
+	done
+	lab_log "topology up: client(br0,tap0) router(lan0$(for s in $LAB_SITES; do printf ',%s0' "$s"; done)) sites($LAB_SITES)"
+}
+
+# no namespace may have a default route (or any route out of the lab)
+lab_check_routes() {
+	local n bad=0
+	for n in client router $LAB_SITES; do
+		if [ -n "$(ip -n "$(ns "$n")" route show default)$(ip -n "$(ns "$n")" -6 route show default 2>/dev/null)" ]; then
+			lab_log "namespace $n has a default route:"; ip -n "$(ns "$n")" route show default >&2; bad=1
+		fi
+		if ip -n "$(ns "$n")" route show | grep -v -E '^(198\.1[89]\.)' | grep -q .; then
+			lab_log "namespace $n has a non-lab IPv4 route"; ip -n "$(ns "$n")" route show >&2; bad=1
+		fi
+		if ip -n "$(ns "$n")" -6 route show 2>/dev/null | grep -v -E '^(fd00:b007:|fe80::|multicast |local |anycast )' | grep -q .; then
+			lab_log "namespace $n has a non-lab IPv6 route"; ip -n "$(ns "$n")" -6 route show >&2; bad=1
+		fi
+	done
+	[ "$bad" = 0 ] || lab_die "routing rule broken"
+}
+
+# ---- BIRD --------------------------------------------------------------------------------------------
+
+_lab_bird_common() {   # $1 = router id, $2 = log file
+	cat <<EOF
+log "$2" all;
+router id $1;
+define LAB4 = [ 198.18.0.0/15+ ];
+define LAB6 = [ fd00:b007::/48+ ];
+protocol device { scan time 10; }
+protocol kernel kernel4 { ipv4 { import none; export where source = RTS_BGP && net ~ LAB4; }; }
+protocol kernel kernel6 { ipv6 { import none; export where source = RTS_BGP && net ~ LAB6; }; }
+protocol bfd {
+	interface "*" { min rx interval $LAB_BFD_MS ms; min tx interval $LAB_BFD_MS ms; idle tx interval 300 ms; multiplier $LAB_BFD_MULT; };
+}
+template bgp lab {
+	bfd on;
+	connect delay time 1; connect retry time 2; error wait time 1, 10;
+	hold time 30; keepalive time 10;
+}
+EOF
+}
+
+lab_bird_conf_router() {
+	local s
+	_lab_bird_common "$LAB_LAN4_GW" "$LAB_OUT/router/bird.log"
+	cat <<EOF
+# the client LAN is what the sites must reach back to
+protocol direct lan { ipv4; ipv6; interface "lan0"; }
+EOF
+	for s in $LAB_SITES; do
+		cat <<EOF
+protocol bgp ${s}_v4 from lab {
+	local $(lab_site_link4 "$s" 1) as $LAB_ROUTER_AS;
+	neighbor $(lab_site_link4 "$s" 2) as $(lab_site_as "$s");
+	ipv4 { import where net ~ LAB4; export where source = RTS_DEVICE && net ~ LAB4; };
+}
+protocol bgp ${s}_v6 from lab {
+	local $(lab_site_link6 "$s" 1) as $LAB_ROUTER_AS;
+	neighbor $(lab_site_link6 "$s" 2) as $(lab_site_as "$s");
+	ipv6 { import where net ~ LAB6; export where source = RTS_DEVICE && net ~ LAB6; };
+}
+EOF
+	done
+}
+
+lab_bird_conf_site() {
+	local s=$1 n prepend="" i
+	n=$(lab_site_index "$s")
+	for i in $(seq 2 "$n"); do prepend="$prepend bgp_path.prepend($(lab_site_as "$s"));"; done
+	_lab_bird_common "$(lab_site_own4 "$s")" "$LAB_OUT/$s/bird.log"
+	cat <<EOF
+protocol static anycast4 { ipv4; route $LAB_ANYCAST4/32 blackhole; route $(lab_site_own4 "$s")/32 blackhole; }
+protocol static anycast6 { ipv6; route $LAB_ANYCAST6/128 blackhole; route $(lab_site_own6 "$s")/128 blackhole; }
+filter announce { if source != RTS_STATIC then reject;$prepend accept; }
+protocol bgp router_v4 from lab {
+	local $(lab_site_link4 "$s" 2) as $(lab_site_as "$s");
+	neighbor $(lab_site_link4 "$s" 1) as $LAB_ROUTER_AS;
+	ipv4 { import where net ~ LAB4; export filter announce; };
+}
+protocol bgp router_v6 from lab {
+	local $(lab_site_link6 "$s" 2) as $(lab_site_as "$s");
+	neighbor $(lab_site_link6 "$s" 1) as $LAB_ROUTER_AS;
+	ipv6 { import where net ~ LAB6; export filter announce; };
+}
+EOF
+}
+
+lab_birdc() { local node=$1; shift; nsx "$node" birdc -s "$LAB_OUT/$node/bird.ctl" "$@"; }
+
+lab_start_bird() {
+	local node=$1
+	bird -p -c "$LAB_OUT/$node/bird.conf" || lab_die "bad bird config for $node"
+	lab_spawn "bird-$node" "$node" "$LAB_OUT/$node/bird.stderr" \
+		bird -f -c "$LAB_OUT/$node/bird.conf" -s "$LAB_OUT/$node/bird.ctl" -P "$LAB_OUT/$node/bird.pid"
+}
+
+# all BGP sessions Established and all BFD sessions Up, as seen from the router
+_lab_bgp_bfd_up() {
+	local want=$(( 2 * $(echo $LAB_SITES | wc -w) )) est up
+	est=$(lab_birdc router show protocols | awk '$2 == "BGP" && $0 ~ /Established/' | wc -l)
+	up=$(lab_birdc router show bfd sessions | awk '$3 == "Up"' | wc -l)
+	[ "$est" = "$want" ] && [ "$up" = "$want" ]
+}
+lab_wait_bfd_up() {
+	lab_wait 60 "BGP Established and BFD Up on all $(( 2 * $(echo $LAB_SITES | wc -w) )) sessions" _lab_bgp_bfd_up
+	lab_log "BGP + BFD up on all sessions"
+}
+
+# lab_route_via SITE — the router's anycast routes (v4 and v6) point to SITE
+lab_route_via() {
+	ip -n "$(ns router)" route get "$LAB_ANYCAST4" | grep -q "via $(lab_site_link4 "$1" 2) " &&
+		ip -n "$(ns router)" -6 route get "$LAB_ANYCAST6" | grep -q "via $(lab_site_link6 "$1" 2) "
+}
+lab_wait_route_via() {
+	local t0 t1
+	t0=$(date +%s.%N)
+	while ! lab_route_via "$1"; do
+		awk -v a="$t0" -v b="$(date +%s.%N)" -v l="${2:-30}" 'BEGIN { exit !(b - a > l) }' &&
+			lab_die "timed out after ${2:-30}s waiting for the router's anycast routes via $1"
+		sleep 0.05
+	done
+	t1=$(date +%s.%N)
+	LAB_ROUTE_WAIT=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+	lab_log "anycast routes (v4+v6) via $1 (waited ${LAB_ROUTE_WAIT}s)"
+}
+
+# ---- dnsmasq: relay + RA in the router, DHCPv4/DHCPv6 server per site ---------------------------------
+
+lab_dnsmasq_conf_router() {
+	cat <<EOF
+port=0
+interface=lan0
+pid-file=$LAB_OUT/router/dnsmasq.pid
+log-facility=$LAB_OUT/router/dnsmasq.log
+log-dhcp
+dhcp-relay=$LAB_LAN4_GW,$LAB_ANYCAST4
+dhcp-relay=$LAB_LAN6_GW,$LAB_ANYCAST6
+# Router advertisements on the client LAN: M flag (addresses from DHCPv6), prefix on-link, no SLAAC.
+# The range only drives the RA; DHCPv6 itself is relayed (the relay takes precedence).
+enable-ra
+dhcp-range=fd00:b007:0:1::,static,64
+ra-param=lan0,10,1800
+EOF
+}
+
+lab_dnsmasq_conf_site() {
+	local s=$1
+	cat <<EOF
+port=0
+interface=up0
+pid-file=$LAB_OUT/$s/dnsmasq.pid
+log-facility=$LAB_OUT/$s/dnsmasq.log
+dhcp-leasefile=$LAB_OUT/$s/dnsmasq.leases
+log-dhcp
+no-ping
+dhcp-authoritative
+# server-id = the relay (giaddr): renewals then go through the relay to the anycast address, i.e. to
+# whichever site is nearest at that time, not to this site's link address
+dhcp-proxy
+# relayed ranges on the client LAN; this site's own pool shows in every lease which site answered
+dhcp-range=set:lan4,$(lab_site_pool4 "$s"),255.255.255.0,10m
+dhcp-range=set:lan6,$(lab_site_pool6 "$s"),64,10m
+dhcp-option=tag:lan4,option:router,$LAB_LAN4_GW
+# PXE: EDK2 gets filename + next-server (the anycast TFTP address); iPXE (user class "iPXE") gets the
+# same nearboot.efi, never an iPXE image, so there is no chain-load loop.
+dhcp-userclass=set:ipxe,iPXE
+dhcp-boot=tag:!ipxe,nearboot.efi,,$LAB_ANYCAST4
+dhcp-boot=tag:ipxe,nearboot.efi,,$LAB_ANYCAST4
+dhcp-option=option6:bootfile-url,tftp://[$LAB_ANYCAST6]/nearboot.efi
+EOF
+}
+
+lab_start_dnsmasq() {
+	local node=$1
+	dnsmasq --test -C "$LAB_OUT/$node/dnsmasq.conf" >/dev/null 2>&1 || { dnsmasq --test -C "$LAB_OUT/$node/dnsmasq.conf"; lab_die "bad dnsmasq config for $node"; }
+	lab_spawn "dnsmasq-$node" "$node" "$LAB_OUT/$node/dnsmasq.stderr" \
+		dnsmasq -k -C "$LAB_OUT/$node/dnsmasq.conf"
+}
+
+# ---- TFTP: in.tftpd per site, bound to the anycast addresses, logging via a per-site syslog sink --------
+
+lab_start_tftpd() {
+	local s=$1 dev=$LAB_OUT/$1/dev
+	mkdir -p "$dev" "$LAB_OUT/$s/tftp"
+	cp "$NEARBOOT_EFI" "$LAB_OUT/$s/tftp/nearboot.efi"
+	chmod 755 "$LAB_OUT/$s/tftp"; chmod 644 "$LAB_OUT/$s/tftp/nearboot.efi"
+	lab_spawn "syslog-$s" "$s" "$LAB_OUT/$s/syslog-sink.stderr" python3 "$LAB_TESTS/lib/syslog-sink.py" "$dev/log" "$LAB_OUT/$s/tftpd.log"
+	lab_wait 10 "syslog sink of $s" test -S "$dev/log"
+	# in.tftpd logs only to /dev/log: give it, in its own mount namespace (ip netns exec makes one, not
+	# propagated to the host), a /dev that holds just the sink's socket.
+	local fam addr
+	for fam in 4 6; do
+		if [ "$fam" = 4 ]; then addr=$LAB_ANYCAST4; else addr="[$LAB_ANYCAST6]"; fi
+		lab_spawn "tftpd$fam-$s" "$s" "$LAB_OUT/$s/tftpd$fam.stderr" \
+			sh -c 'mount --bind "$1" /dev && shift && exec "$@"' sh "$dev" \
+			in.tftpd -L -"$fam" -vvv -u nobody -s -a "$addr:69" "$LAB_OUT/$s/tftp"
+	done
+}
+
+# ---- nginx per site: TLS on the anycast and on the site's own addresses --------------------------------
+
+lab_nginx_conf_site() {
+	local s=$1 d=$LAB_OUT/$1
+	cat <<EOF
+daemon off;
+master_process on;
+worker_processes 1;
+user nobody nogroup;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log info;
+events { worker_connections 64; }
+http {
+	access_log $d/nginx-access.log;
+	client_body_temp_path $d/nginx-tmp/body;
+	proxy_temp_path $d/nginx-tmp/proxy;
+	fastcgi_temp_path $d/nginx-tmp/fastcgi;
+	uwsgi_temp_path $d/nginx-tmp/uwsgi;
+	scgi_temp_path $d/nginx-tmp/scgi;
+	types { text/plain txt; application/efi efi; }
+	default_type application/octet-stream;
+	server {
+		listen $LAB_ANYCAST4:443 ssl;
+		listen [$LAB_ANYCAST6]:443 ssl;
+		listen $(lab_site_own4 "$s"):443 ssl;
+		listen [$(lab_site_own6 "$s")]:443 ssl;
+		server_name boot.nearboot.test $s.nearboot.test;
+		ssl_certificate $LAB_KEYS/tls/$s-ec.pem;
+		ssl_certificate_key $LAB_KEYS/tls/$s-ec.key;
+		ssl_certificate $LAB_KEYS/tls/$s-rsa.pem;
+		ssl_certificate_key $LAB_KEYS/tls/$s-rsa.key;
+		ssl_protocols TLSv1.2 TLSv1.3;
+		root $d/www;
+	}
+}
+EOF
+}
+
+lab_start_nginx() {
+	local s=$1 d=$LAB_OUT/$1
+	mkdir -p "$d/www" "$d/nginx-tmp"
+	echo "$s" >"$d/www/site.txt"
+	chmod -R a+rX "$d/www"
+	nsx "$s" nginx -t -q -e "$d/nginx-error.log" -c "$d/nginx.conf" -p "$d" || lab_die "bad nginx config for $s"
+	lab_spawn "nginx-$s" "$s" "$d/nginx.stderr" nginx -e "$d/nginx-error.log" -c "$d/nginx.conf" -p "$d"
+}
+
+# curl from the router: HTTPS NAME at ADDR must return the site name, verified against the lab root CA
+lab_curl() {   # NAME ADDR [curl options...]
+	local name=$1 addr=$2; shift 2
+	local url_host=$addr
+	case $addr in *:*) url_host="[$addr]" ;; esac
+	nsx router curl -sS --max-time 5 --cacert "$LAB_KEYS/root-ca.pem" --resolve "$name:443:$addr" "$@" "https://$name/site.txt"
+}
+
+lab_sanity_https() {
+	local s got first
+	first=$(lab_first_site)
+	for s in $LAB_SITES; do
+		for addr in "$(lab_site_own4 "$s")" "$(lab_site_own6 "$s")"; do
+			got=$(lab_curl "$s.nearboot.test" "$addr" --tls-max 1.2 --ciphers ECDHE-ECDSA-AES128-GCM-SHA256) || lab_die "HTTPS (ECDSA) to $s at $addr failed"
+			[ "$got" = "$s" ] || lab_die "HTTPS to $s at $addr answered '$got'"
+			got=$(lab_curl "$s.nearboot.test" "$addr" --tls-max 1.2 --ciphers ECDHE-RSA-AES128-GCM-SHA256) || lab_die "HTTPS (RSA) to $s at $addr failed"
+			[ "$got" = "$s" ] || lab_die "HTTPS to $s at $addr answered '$got'"
+		done
+	done
+	for addr in "$LAB_ANYCAST4" "$LAB_ANYCAST6"; do
+		got=$(lab_curl boot.nearboot.test "$addr") || lab_die "HTTPS (TLS 1.3) to anycast $addr failed"
+		[ "$got" = "$first" ] || lab_die "HTTPS to anycast $addr answered '$got', expected $first"
+	done
+	lab_log "HTTPS sanity ok (ECDSA+RSA certs on every site, anycast v4+v6 -> $first)"
+}
+
+lab_sanity_tftp() {
+	local want got addr
+	want=$(sha256sum <"$NEARBOOT_EFI" | cut -d' ' -f1)
+	for addr in "$LAB_ANYCAST4" "[$LAB_ANYCAST6]"; do
+		got=$(nsx router curl -sS --max-time 10 "tftp://$addr/nearboot.efi" | sha256sum | cut -d' ' -f1)
+		[ "$got" = "$want" ] || lab_die "TFTP sanity fetch from $addr gave wrong bytes"
+	done
+	lab_log "TFTP sanity ok (anycast v4+v6 serve the image)"
+}
+
+# ---- bring-up ---------------------------------------------------------------------------------------
+
+lab_up() {
+	local t0=$SECONDS s
+	[ -s "$LAB_KEYS/root-ca.pem" ] && [ -s "$LAB_KEYS/tls/$(lab_first_site)-ec.pem" ] ||
+		NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1 ||
+		lab_die "keys/make-dev-pki.sh failed"
+	for s in $LAB_SITES; do
+		[ -s "$LAB_KEYS/tls/$s-ec.pem" ] || NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1
+	done
+	mkdir -p "$LAB_OUT/router" "$LAB_OUT/client"
+	for s in $LAB_SITES; do mkdir -p "$LAB_OUT/$s"; done
+
+	lab_topology
+
+	lab_bird_conf_router >"$LAB_OUT/router/bird.conf"
+	lab_start_bird router
+	for s in $LAB_SITES; do
+		lab_bird_conf_site "$s" >"$LAB_OUT/$s/bird.conf"
+		lab_start_bird "$s"
+	done
+	for s in $LAB_SITES; do
+		lab_dnsmasq_conf_site "$s" >"$LAB_OUT/$s/dnsmasq.conf"
+		lab_start_dnsmasq "$s"
+		lab_start_tftpd "$s"
+		lab_nginx_conf_site "$s" >"$LAB_OUT/$s/nginx.conf"
+		lab_start_nginx "$s"
+	done
+	lab_dnsmasq_conf_router >"$LAB_OUT/router/dnsmasq.conf"
+	lab_start_dnsmasq router
+
+	lab_wait_bfd_up
+	lab_wait_route_via "$(lab_first_site)"
+	for s in $LAB_SITES; do
+		lab_wait 30 "$s has a route back to the client LAN" sh -c "ip -n $(ns "$s") route get $LAB_LAN4_GW | grep -q via && ip -n $(ns "$s") -6 route get $LAB_LAN6_GW | grep -q via"
+	done
+	lab_check_routes
+	lab_sanity_tftp
+	lab_sanity_https
+	for s in router $LAB_SITES; do
+		lab_alive "dnsmasq-$s" || lab_die "dnsmasq in $s died (see $LAB_OUT/$s/dnsmasq.log)"
+	done
+	lab_log "lab up in $((SECONDS - t0))s"
+}
+
+# ---- booting and assertions -------------------------------------------------------------------------
+
+# remember how far every site log is, so assertions look only at this boot
+_lab_mark_logs() {
+	local s f
+	for s in $LAB_SITES; do
+		for f in dnsmasq.log tftpd.log; do
+			stat -c %s "$LAB_OUT/$s/$f" 2>/dev/null >"$LAB_OUT/$s/$f.mark" || echo 0 >"$LAB_OUT/$s/$f.mark"
+		done
+	done
+}
+# lab_log_since SITE FILE — the part of a site log written since the boot began
+lab_log_since() {
+	local off
+	off=$(cat "$LAB_OUT/$1/$2.mark" 2>/dev/null || echo 0)
+	tail -c +"$((off + 1))" "$LAB_OUT/$1/$2" 2>/dev/null
+}
+
+lab_start_capture() {
+	lab_spawn tcpdump client "$LAB_OUT/tcpdump.log" \
+		tcpdump -i tap0 -n -s 0 -U --immediate-mode -Z root -w "$LAB_OUT/client.pcap"
+	lab_wait 10 "tcpdump listening" grep -q 'listening on' "$LAB_OUT/tcpdump.log"
+}
+
+# lab_boot [run-qemu.sh options] — boot the client and wait for the marker; fails the scenario if absent
+lab_boot() {
+	_lab_mark_logs
+	lab_alive tcpdump || lab_start_capture
+	local rc=0 t0=$SECONDS
+	lab_log "booting QEMU: $*"
+	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$LAB_OUT" \
+		--image "$NEARBOOT_EFI" "$@" 9>&- || rc=$?
+	LAB_BOOT_SECS=$((SECONDS - t0))
+	[ "$rc" = 0 ] || lab_die "boot failed (run-qemu.sh exit $rc); serial log: $LAB_OUT/serial.log"
+	lab_log "marker seen on serial (boot took ${LAB_BOOT_SECS}s)"
+}
+
+# lab_assert_served SITE v4|v6 [ipxe]
+lab_assert_served() {
+	local s=$1 fam=$2 how=${3:-} dl tl
+	dl=$(lab_log_since "$s" dnsmasq.log)
+	tl=$(lab_log_since "$s" tftpd.log)
+	if [ "$fam" = v4 ]; then
+		echo "$dl" | grep -q "DHCPACK(up0) 198\.18\.1\.[0-9]* $LAB_CLIENT_MAC" ||
+			lab_die "$s's DHCP log shows no DHCPv4 ACK for $LAB_CLIENT_MAC"
+		echo "$tl" | grep -q "RRQ from 198\.18\.1\.[0-9]* filename nearboot.efi" ||
+			lab_die "$s's TFTP log shows no IPv4 RRQ for nearboot.efi"
+	else
+		echo "$dl" | grep -q "DHCPREPLY(up0) fd00:b007:0:1::$(lab_site_index "$s"):1[0-9a-f][0-9a-f] " ||
+			lab_die "$s's DHCP log shows no DHCPv6 REPLY from its pool"
+		echo "$tl" | grep -q "RRQ from fd00:b007:0:1:[0-9a-f:]* filename nearboot.efi" ||
+			lab_die "$s's TFTP log shows no IPv6 RRQ for nearboot.efi"
+	fi
+	if [ "$how" = ipxe ]; then
+		echo "$dl" | grep -q "tags: .*ipxe" || lab_die "$s's DHCP log shows no request from iPXE (user class iPXE)"
+	fi
+	lab_log "asserted: $s served this boot ($fam${how:+, $how}): $(echo "$dl" | grep -E 'DHCP(ACK|REPLY)\(' | tail -n1 | sed 's/^.*dnsmasq-dhcp[^ ]* //')"
+}
+
+lab_assert_silent() {
+	local s=$1
+	if lab_log_since "$s" dnsmasq.log | grep -q -E 'DHCP(ACK|REPLY|OFFER|ADVERTISE)\('; then
+		lab_die "$s's DHCP log shows it answered this boot"
+	fi
+	if lab_log_since "$s" tftpd.log | grep -q 'RRQ from'; then
+		lab_die "$s's TFTP log shows it served this boot"
+	fi
+	lab_log "asserted: $s stayed silent"
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# run-qemu.sh — PXE-boot one QEMU (q35, TCG) + OVMF client from a tap and wait for the marker on serial.
+#
+#   run-qemu.sh --out DIR [--netns NS] [--tap TAP] [options]
+#     --out DIR        serial.log, qemu.log, OVMF_VARS.fd (fresh copy per run), qemu.pid go here
+#     --netns NS       run QEMU in this network namespace (where TAP lives); default: current namespace
+#     --tap TAP        tap device to attach (default tap0); must exist (the lab creates it)
+#     --mac MAC        NIC MAC (default 52:54:00:b0:07:01)
+#     --pxe4 | --pxe6  EDK2 PXE over IPv4 only / IPv6 only (default: firmware default, v4 then v6)
+#     --ipxe           use Debian's iPXE option ROM (efi-virtio.rom) instead of OVMF's virtio-net + PXE
+#     --no-poweroff    do not pass fw_cfg opt/org.nearboot/poweroff (the image then returns to the firmware)
+#     --timeout SECS   hard limit (default 240)
+#     --marker TEXT    success line (default "nearboot: ready")
+#     --live           copy the serial console to the terminal while it runs
+#     --image FILE     only recorded in the log (the image is served by the lab's TFTP servers)
+#     -- ARGS...       extra QEMU arguments
+#   Exit: 0 marker seen, 1 timeout, 2 QEMU ended without the marker, 3 usage/setup error.
+# QEMU is ended only by its own recorded pid; the pid goes to DIR/qemu.pid as "qemu PID STARTTIME".
+set -uo pipefail
+
+out= netns= tap=tap0 mac=52:54:00:b0:07:01 fam= rom= poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
+extra=()
+: "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
+: "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
+: "${NB_QEMU_CPU:=max}"
+: "${NB_QEMU_MEM:=512}"
+
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--out) out=$2; shift ;;
+	--netns) netns=$2; shift ;;
+	--tap) tap=$2; shift ;;
+	--mac) mac=$2; shift ;;
+	--pxe4) fam=4 ;;
+	--pxe6) fam=6 ;;
+	--ipxe) rom=/usr/lib/ipxe/qemu/efi-virtio.rom ;;
+	--no-poweroff) poweroff=0 ;;
+	--timeout) timeout=$2; shift ;;
+	--marker) marker=$2; shift ;;
+	--live) live=1 ;;
+	--image) image=$2; shift ;;
+	--) shift; extra=("$@"); break ;;
+	-h|--help) usage ;;
+	*) echo "run-qemu.sh: unknown option $1" >&2; usage ;;
+	esac
+	shift
+done
+[ -n "$out" ] || usage
+mkdir -p "$out"
+for f in "$OVMF_CODE" "$OVMF_VARS" ${rom:+"$rom"}; do
+	[ -r "$f" ] || { echo "run-qemu.sh: missing $f (package ovmf / ipxe-qemu)" >&2; exit 3; }
+done
+
+serial=$out/serial.log
+: >"$serial"
+cp "$OVMF_VARS" "$out/OVMF_VARS.fd"
+
+args=(
+	-name nearboot-client -machine q35 -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m "$NB_QEMU_MEM"
+	-nodefaults -display none -no-reboot -monitor none
+	-uuid 6e656172-626f-6f74-0000-000000000001
+	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
+	-drive "if=pflash,format=raw,unit=1,file=$out/OVMF_VARS.fd"
+	-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
+	-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom,bootindex=1"
+	-device virtio-rng-pci
+	-chardev "file,id=ser0,path=$serial" -serial chardev:ser0
+)
+[ "$fam" = 4 ] && args+=(-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
+[ "$fam" = 6 ] && args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n)
+[ "$poweroff" = 1 ] && args+=(-fw_cfg name=opt/org.nearboot/poweroff,string=1)
+args+=("${extra[@]}")
+
+runner=()
+[ -n "$netns" ] && runner=(ip netns exec "$netns")
+{
+	echo "# image: ${image:-?}"
+	echo "# $(date -Is) ${runner[*]} qemu-system-x86_64 ${args[*]}"
+} >"$out/qemu.log"
+
+qpid= tpid=
+start_of() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
+alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+stop() {   # PID START: end one process we started
+	local pid=$1 st=$2 i
+	alive "$pid" || { { wait "$pid"; } 2>/dev/null || true; return 0; }
+	[ "$(start_of "$pid")" = "$st" ] || return 0
+	kill -TERM "$pid" 2>/dev/null
+	for i in $(seq 30); do alive "$pid" || break; sleep 0.1; done
+	alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	{ wait "$pid"; } 2>/dev/null || true
+	return 0
+}
+qstart= tstart=
+cleanup() {
+	[ -n "$tpid" ] && stop "$tpid" "$tstart"
+	[ -n "$qpid" ] && stop "$qpid" "$qstart"
+	rm -f "$out/qemu.pid"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+t0=$(date +%s.%N)
+"${runner[@]}" qemu-system-x86_64 "${args[@]}" >>"$out/qemu.log" 2>&1 </dev/null &
+qpid=$!
+qstart=$(start_of "$qpid")
+echo "qemu $qpid $qstart" >"$out/qemu.pid"
+if [ "$live" = 1 ]; then
+	tail -n +1 -f "$serial" &
+	tpid=$!
+	tstart=$(start_of "$tpid")
+fi
+
+elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
+rc=1
+deadline=$((SECONDS + timeout))
+while :; do
+	if grep -a -q -F "$marker" "$serial"; then rc=0; break; fi
+	if ! alive "$qpid"; then
+		grep -a -q -F "$marker" "$serial" && { rc=0; break; }
+		rc=2; break
+	fi
+	[ "$SECONDS" -ge "$deadline" ] && { rc=1; break; }
+	sleep 0.2
+done
+t_marker=$(elapsed)
+
+if [ "$rc" = 0 ] && [ "$poweroff" = 1 ]; then
+	# the image powers off after the marker: give it a moment to do so by itself
+	for _ in $(seq 100); do alive "$qpid" || break; sleep 0.1; done
+	if alive "$qpid"; then
+		echo "run-qemu.sh: note: QEMU did not power off within 10 s of the marker" >>"$out/qemu.log"
+	else
+		echo "run-qemu.sh: QEMU powered off" >>"$out/qemu.log"
+	fi
+fi
+sleep 0.3   # let tail print the last lines
+cleanup
+qpid= tpid=
+case $rc in
+0) echo "run-qemu.sh: marker '$marker' after ${t_marker}s" | tee -a "$out/qemu.log" >&2 ;;
+1) echo "run-qemu.sh: timeout after ${timeout}s without '$marker' (serial: $serial)" | tee -a "$out/qemu.log" >&2 ;;
+2) echo "run-qemu.sh: QEMU ended after ${t_marker}s without '$marker' (see $out/qemu.log, $serial)" | tee -a "$out/qemu.log" >&2 ;;
+esac
+exit "$rc"
