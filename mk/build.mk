@@ -5,6 +5,7 @@
 #                                   with the unit tests
 #   build/fuzz/                     libFuzzer targets, one per parser
 BUILD ?= build
+Q := $(if $(V),,@)
 MBEDTLS := $(BUILD)/mbedtls
 GEN := $(BUILD)/gen
 CLANG := clang-14
@@ -37,7 +38,8 @@ EFI_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(EFI_OUT)/mbedtls/%.o,$(MB
 
 $(EFI_OUT)/obj/%.o: %.c | gen
 	@mkdir -p $(dir $@)
-	$(CLANG) $(EFI_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	@echo '  CC   [efi]  $<'
+	$(Q)$(CLANG) $(EFI_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(EFI_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
 	@mkdir -p $(dir $@)
@@ -45,10 +47,11 @@ $(EFI_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config
 
 $(EFI_OUT)/libmbedtls.a: $(EFI_MBEDTLS_OBJ)
 	@rm -f $@
-	llvm-ar-14 rcs $@ $^
+	$(Q)llvm-ar-14 rcs $@ $^
 
 $(EFI_OUT)/nearboot.efi: $(EFI_OBJ) $(EFI_OUT)/libmbedtls.a
-	lld-link-14 $(EFI_LDFLAGS) /map:$(EFI_OUT)/nearboot.map /out:$@ $(EFI_OBJ) $(EFI_OUT)/libmbedtls.a
+	@echo '  LINK $@'
+	$(Q)lld-link-14 $(EFI_LDFLAGS) /map:$(EFI_OUT)/nearboot.map /out:$@ $(EFI_OBJ) $(EFI_OUT)/libmbedtls.a
 
 # ---------------------------------------------------------------- host build
 HOST_OUT := $(BUILD)/host
@@ -60,7 +63,8 @@ HOST_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(HOST_OUT)/mbedtls/%.o,$(
 
 $(HOST_OUT)/obj/%.o: %.c | gen
 	@mkdir -p $(dir $@)
-	$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+	@echo '  CC   [host] $<'
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 
 $(HOST_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
 	@mkdir -p $(dir $@)
@@ -68,18 +72,19 @@ $(HOST_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_confi
 
 $(HOST_OUT)/libnearboot.a: $(HOST_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(HOST_OUT)/libmbedtls.a: $(HOST_MBEDTLS_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 HOST_LIBS := $(HOST_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
 
 TESTS := $(patsubst firmware/tests/%.c,$(HOST_OUT)/tests/%,$(TEST_SRC))
 $(HOST_OUT)/tests/%: firmware/tests/%.c $(HOST_LIBS)
 	@mkdir -p $(dir $@)
-	$(CLANG) $(HOST_CFLAGS) $(WARN) -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
+	@echo '  TEST $@'
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_OUT := $(BUILD)/fuzz
@@ -88,14 +93,16 @@ FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link,addre
 FUZZ_OBJ := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(PORTABLE_SRC) $(HOST_PLAT_SRC))
 $(FUZZ_OUT)/obj/%.o: %.c | gen
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
+	@echo '  CC   [fuzz] $<'
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
 $(FUZZ_OUT)/libnearboot.a: $(FUZZ_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 FUZZERS := $(patsubst firmware/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
 $(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
 	@mkdir -p $(dir $@)
-	$(CLANG) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
+	@echo '  FUZZ $@'
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
 		$(HOST_OUT)/libmbedtls.a -o $@
 
 # ---------------------------------------------------------------- lab tools

@@ -2,6 +2,7 @@
  * NV store, ready. Later phases (DHCP, site race, fetch, verify, hand-off)
  * plug in after the NIC. */
 #include "boot/stage1.h"
+#include "boot/crypto_selftest.h"
 #include "boot/dhcp4_msg.h"
 #include "boot/dhcp6_msg.h"
 #include "core/clock.h"
@@ -147,6 +148,14 @@ nb_err nb_stage1(const struct nb_env *env)
         return nb_fail(e, "drbg: could not seed; check that the platform has RDRAND, "
                           "EFI_RNG_PROTOCOL (QEMU: -device virtio-rng-pci) or a timer");
     say_entropy(sources);
+
+    const char *what;
+    uint64_t t_post = nb_now_us();
+    e = nb_crypto_selftest(&what);
+    if (e != NB_OK)
+        return nb_fail(e, "crypto: %s; refusing to verify or boot anything", what);
+    nb_say("crypto: self-test passed (sha256, cms/ecdsa-p256, tls client hello) in %u ms",
+           (unsigned)((nb_now_us() - t_post) / 1000u));
 
     int64_t now;
     e = nb_trusted_time(&now);

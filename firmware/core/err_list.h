@@ -24,3 +24,6 @@ NB_ERR(NB_E_DRBG, "DRBG failure")
 NB_ERR(NB_E_NV, "NV storage error")
 NB_ERR(NB_E_NO_NIC, "no network interface found for the boot device")
 NB_ERR(NB_E_NIC_BUSY, "network interface in use by another driver")
+/* crypto */
+NB_ERR(NB_E_CRYPTO_SELFTEST, "cryptographic power-on self-test failed")
+NB_ERR(NB_E_TLS_SETUP, "TLS client could not be set up")
