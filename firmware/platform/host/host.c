@@ -6,6 +6,7 @@
  */
 #include "platform/platform.h"
 #include "platform/host/host.h"
+#include "mbedtls/platform.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +23,14 @@ static char nv_dir[512];
 static int64_t fake_wallclock;
 static const uint8_t *fake_entropy;
 static size_t fake_entropy_len;
+
+/* mbedTLS is built with MBEDTLS_PLATFORM_NO_STD_FUNCTIONS (as in the
+ * firmware, where its allocator is an arena): on the host it gets libc's
+ * calloc/free, so ASan sees every allocation. Runs before main(). */
+__attribute__((constructor)) static void host_platform_init(void)
+{
+    mbedtls_platform_set_calloc_free(calloc, free);
+}
 
 void host_console_capture(char *buf, size_t size)
 {
