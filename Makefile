@@ -7,7 +7,7 @@ export BUILD
 
 SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
 
-.PHONY: all deps efi host size test test-unit test-fuzz test-lab fuzz demo clean \
+.PHONY: all deps efi host size test test-unit test-fuzz test-host test-lab fuzz demo clean \
         bench-net bench-dhcp bench-transfer bench-boot
 
 all: deps
@@ -16,7 +16,7 @@ all: deps
 deps:
 	@bash mk/deps.sh
 
-efi host size fuzz test-unit test-fuzz: deps
+efi host size fuzz test-unit test-fuzz test-host: deps
 	@$(SUBMAKE) $@
 
 # The whole suite, as CI runs it: build, unit tests, short fuzz runs, lab.

@@ -19,6 +19,7 @@ PORTABLE_SRC := $(wildcard firmware/core/*.c firmware/net/*.c firmware/boot/*.c)
 UEFI_SRC := $(wildcard firmware/platform/uefi/*.c firmware/libc/*.c)
 HOST_PLAT_SRC := $(wildcard firmware/platform/host/*.c)
 MBEDTLS_SRC := $(wildcard $(MBEDTLS)/library/*.c)
+PROBE_SRC := $(wildcard firmware/platform/host/probe/*.c)
 TEST_SRC := $(wildcard firmware/tests/*/test_*.c)
 FUZZ_SRC := $(wildcard firmware/fuzz/fuzz_*.c)
 
@@ -86,6 +87,13 @@ $(HOST_OUT)/tests/%: firmware/tests/%.c $(HOST_LIBS)
 	@echo '  TEST $@'
 	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
 
+# nb-probe: the stack as a Linux process, for host integration tests.
+PROBE := $(HOST_OUT)/nb-probe
+PROBE_OBJ := $(patsubst %.c,$(HOST_OUT)/obj/%.o,$(PROBE_SRC))
+$(PROBE): $(PROBE_OBJ) $(HOST_LIBS)
+	@echo '  LINK $@'
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(PROBE_OBJ) $(HOST_LIBS) -o $@
+
 # ---------------------------------------------------------------- fuzzing
 FUZZ_OUT := $(BUILD)/fuzz
 FUZZ_CFLAGS := -std=c11 -g -O1 -D_DEFAULT_SOURCE -fsanitize=fuzzer-no-link,address,undefined \
@@ -111,8 +119,8 @@ $(LINK_PROG): $(wildcard qemu-tests/link/*.c qemu-tests/link/*.h)
 	@$(MAKE) --no-print-directory -C qemu-tests/link BUILD=$(abspath $(HOST_OUT))
 
 # ---------------------------------------------------------------- targets
-.PHONY: all gen efi host size fuzz test test-unit test-fuzz test-lab demo
-all: efi host $(TESTS) $(LINK_PROG)
+.PHONY: all gen efi host size fuzz test test-unit test-fuzz test-host test-lab demo
+all: efi host $(TESTS) $(PROBE) $(LINK_PROG)
 efi: $(EFI_OUT)/nearboot.efi
 host: $(HOST_LIBS)
 fuzz: $(FUZZERS)
@@ -133,6 +141,9 @@ FUZZ_SECONDS ?= 10
 test-fuzz: $(FUZZERS)
 	@bash mk/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
+test-host: $(PROBE) $(LINK_PROG)
+	@bash qemu-tests/host/run-all.sh
+
 test-lab: efi $(LINK_PROG)
 	@bash qemu-tests/run-all.sh
 
@@ -142,4 +153,4 @@ test: all
 demo: efi
 	@bash qemu-tests/demo.sh
 
--include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d)
+-include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d)

@@ -19,6 +19,7 @@ run_part() {
 start=$(date +%s)
 run_part unit make_sub test-unit
 run_part fuzz make_sub test-fuzz
+run_part host make_sub test-host
 run_part lab make_sub test-lab
 echo "make test took $(( $(date +%s) - start )) s"
 echo "$total_pass passed, $total_fail failed"

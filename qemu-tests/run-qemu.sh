@@ -18,7 +18,7 @@
 # QEMU is ended only by its own recorded pid; the pid goes to DIR/qemu.pid as "qemu PID STARTTIME".
 set -uo pipefail
 
-out= netns= tap=tap0 mac=52:54:00:b0:07:01 fam= rom= poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
+out='' netns='' tap=tap0 mac=52:54:00:b0:07:01 fam='' rom='' poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
 extra=()
 : "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
 : "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
@@ -67,9 +67,9 @@ args=(
 	-device virtio-rng-pci
 	-chardev "file,id=ser0,path=$serial" -serial chardev:ser0
 )
-[ "$fam" = 4 ] && args+=(-fw_cfg name=opt/org.tianocore/IPv6PXESupport,string=n)
-[ "$fam" = 6 ] && args+=(-fw_cfg name=opt/org.tianocore/IPv4PXESupport,string=n)
-[ "$poweroff" = 1 ] && args+=(-fw_cfg name=opt/org.nearboot/poweroff,string=1)
+[ "$fam" = 4 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")
+[ "$fam" = 6 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv4PXESupport,string=n")
+[ "$poweroff" = 1 ] && args+=(-fw_cfg "name=opt/org.nearboot/poweroff,string=1")
 args+=("${extra[@]}")
 
 runner=()
@@ -79,24 +79,25 @@ runner=()
 	echo "# $(date -Is) ${runner[*]} qemu-system-x86_64 ${args[*]}"
 } >"$out/qemu.log"
 
-qpid= tpid=
+qpid='' tpid=''
 start_of() { local s; s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1; s=${s##*) }; set -- $s; echo "${20}"; }
 alive() { [ -n "$1" ] && [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 stop() {   # PID START: end one process we started
-	local pid=$1 st=$2 i
+	local pid=$1 st=$2
 	alive "$pid" || { { wait "$pid"; } 2>/dev/null || true; return 0; }
 	[ "$(start_of "$pid")" = "$st" ] || return 0
 	kill -TERM "$pid" 2>/dev/null
-	for i in $(seq 30); do alive "$pid" || break; sleep 0.1; done
+	for _ in $(seq 30); do alive "$pid" || break; sleep 0.1; done
 	alive "$pid" && kill -KILL "$pid" 2>/dev/null
 	{ wait "$pid"; } 2>/dev/null || true
 	return 0
 }
-qstart= tstart=
+qstart='' tstart=''
 cleanup() {
 	[ -n "$tpid" ] && stop "$tpid" "$tstart"
 	[ -n "$qpid" ] && stop "$qpid" "$qstart"
-	rm -f "$out/qemu.pid"
+	[ -f "$out/qemu.pid" ] && mv -f "$out/qemu.pid" "$out/qemu.pid.ended"
+	return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -106,11 +107,13 @@ t0=$(date +%s.%N)
 "${runner[@]}" qemu-system-x86_64 "${args[@]}" >>"$out/qemu.log" 2>&1 </dev/null &
 qpid=$!
 qstart=$(start_of "$qpid")
+disown "$qpid" 2>/dev/null || true
 echo "qemu $qpid $qstart" >"$out/qemu.pid"
 if [ "$live" = 1 ]; then
 	tail -n +1 -f "$serial" &
 	tpid=$!
 	tstart=$(start_of "$tpid")
+	disown "$tpid" 2>/dev/null || true
 fi
 
 elapsed() { awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
@@ -138,7 +141,7 @@ if [ "$rc" = 0 ] && [ "$poweroff" = 1 ]; then
 fi
 sleep 0.3   # let tail print the last lines
 cleanup
-qpid= tpid=
+qpid='' tpid=''
 case $rc in
 0) echo "run-qemu.sh: marker '$marker' after ${t_marker}s" | tee -a "$out/qemu.log" >&2 ;;
 1) echo "run-qemu.sh: timeout after ${timeout}s without '$marker' (serial: $serial)" | tee -a "$out/qemu.log" >&2 ;;

@@ -1,24 +1,34 @@
 # shellcheck shell=bash
-# qemu-tests/lib/lab.sh — the nearboot lab, as a library: source it, then
+# qemu-tests/lib/lab.sh — the nearboot lab, as a library. A scenario is:
 #
-#   lab_init NAME        output dir build/qemu-tests/NAME (wiped), run id, lock, cleanup trap
-#   lab_up               namespaces, links, BIRD (BGP+BFD), dnsmasq (relay+RA, DHCP servers), tftpd, nginx;
-#                        returns when routing has converged and every service answered a sanity check
-#   lab_boot [run-qemu.sh options]   start tcpdump on the client link, PXE-boot QEMU, wait for the marker
+#   . qemu-tests/lib/lab.sh
+#   lab_init NAME        output dir build/qemu-tests/NAME (wiped), run id, lock, cleanup trap (EXIT/INT/TERM)
+#   lab_up               namespaces, links, BIRD (BGP+BFD), dnsmasq (relay+RA; DHCP servers), tftpd, nginx;
+#                        returns when routing has converged and every service passed a sanity check
+#   lab_boot [run-qemu.sh options]   tcpdump on the client link, PXE-boot QEMU, wait for the marker
 #   lab_assert_served SITE v4|v6 [ipxe]   the site's own DHCP and TFTP logs show it served this boot
 #   lab_assert_silent SITE                the site's logs show nothing of this boot
-#   lab_down             (runs from the EXIT trap) ends every recorded process, deletes the namespaces
+#   (lab_down runs from the EXIT trap: ends every recorded process, deletes the namespaces)
+#
+# Building blocks for new scenarios and services:
+#   ns NODE / nsx NODE CMD...             namespace name / run a command in it (nodes: client router SITE...)
+#   lab_spawn LABEL NODE LOG CMD...       start a foreground daemon, record its pid (ended by lab_down)
+#   lab_signal LABEL SIG, lab_kill LABEL [SIG]   signal / end a recorded process (by pid + start time)
+#   lab_wait SECS WHAT CMD...             poll until CMD succeeds
+#   lab_birdc NODE CMD..., lab_wait_bfd_up, lab_route_via SITE, lab_wait_route_via SITE [SECS]
+#   lab_curl NAME ADDR [curl opts]        HTTPS from the router, verified against the lab root CA
+#   lab_log_since SITE FILE               a site log's lines written since the current boot began
 #
 # Rules kept here: everything lives in network namespaces named nb-<runid>-<node>; no namespace gets a
-# default route; addresses only from 198.18.0.0/15 and fd00:b007::/48; processes are ended only by the
-# PIDs recorded when they were started (checked against their start time), never by name.
+# default route (lab_up checks); addresses only from 198.18.0.0/15 and fd00:b007::/48; processes are
+# ended only by the PIDs recorded when they were started (checked against their start time), never by name.
 #
-# Addressing (n = a site's position in LAB_SITES, from 1):
+# Addressing (n = a site's position in LAB_SITES, from 1; up to 3 sites fit the v4 pools):
 #   client LAN   198.18.1.0/24, fd00:b007:0:1::/64          router .1 / ::1 (QEMU's tap is bridged here)
-#   router-site  198.18.(1+n).0/24, fd00:b007:0:(1+n)::/64  router .1, site .2
+#   router-site  198.18.(1+n).0/24, fd00:b007:0:(1+n)::/64  router .1, site .2 (site side: up0)
 #   site lo      anycast 198.18.255.69/32 fd00:b007:0:ffff::69/128; own 198.18.254.n/32 fd00:b007:0:fffe::n/128
 #   site pools   v4 198.18.1.(50+50n)-(99+50n) (sitea .100-.149, siteb .150-.199); v6 fd00:b007:0:1::n:100-1ff
-#   BGP          router AS 65000, site AS 65000+n; site n>1 prepends its AS n times (farther)
+#   BGP          router AS 65000, site AS 65000+n; site n prepends its AS n-1 more times (farther)
 
 LAB_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
@@ -60,9 +70,11 @@ lab_site_link4() { echo "198.18.$((1 + $(lab_site_index "$1"))).$2"; }      # SI
 lab_site_link6() { echo "fd00:b007:0:$((1 + $(lab_site_index "$1")))::$2"; }
 lab_site_own4() { echo "198.18.254.$(lab_site_index "$1")"; }
 lab_site_own6() { echo "fd00:b007:0:fffe::$(lab_site_index "$1")"; }
-lab_site_pool4() { local n; n=$(lab_site_index "$1"); echo "198.18.1.$((50 + 50 * n)),198.18.1.$((99 + 50 * n))"; }
+lab_site_pool4() { local n; n=$(lab_site_index "$1"); [ "$n" -le 3 ] || lab_die "no IPv4 pool for site #$n"; echo "198.18.1.$((50 + 50 * n)),198.18.1.$((99 + 50 * n))"; }
 lab_site_pool6() { local n; n=$(lab_site_index "$1"); echo "fd00:b007:0:1::$n:100,fd00:b007:0:1::$n:1ff"; }
 lab_first_site() { set -- $LAB_SITES; echo "$1"; }
+# grep that reads all its input: "cmd | grep -q" can kill cmd with SIGPIPE, which pipefail turns into a failure
+lab_grep() { grep "$@" >/dev/null; }
 
 # lab_wait SECONDS DESCRIPTION CMD... — poll CMD (every 0.2 s) until it succeeds
 lab_wait() {
@@ -93,7 +105,9 @@ lab_spawn() {
 		ip netns exec "$(ns "$node")" "$@" >>"$log" 2>&1 </dev/null 9>&- &
 	fi
 	local pid=$!
-	echo "$label $pid $(lab_pid_start "$pid" || echo 0)" >>"$LAB_PIDS"
+	echo "$label $pid $(lab_pid_start "$pid" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
+	# out of the job table: no "Killed" notices; bash still reaps it (it stays our child)
+	disown "$pid" 2>/dev/null || true
 	lab_log "started $label (pid $pid)"
 }
 
@@ -103,8 +117,10 @@ lab_alive() { local pid; pid=$(lab_pid_of "$1"); [ -n "$pid" ] && [ -d "/proc/$p
 # end one recorded process (only if its pid still names the process we started)
 _lab_end_pid() {
 	local label=$1 pid=$2 start=$3 sig=${4:-TERM} i
-	[ -d "/proc/$pid" ] || { { wait "$pid"; } 2>/dev/null || true; return 0; }
-	if [ "$(lab_pid_start "$pid" 2>/dev/null)" != "$start" ]; then
+	local now
+	# already gone (e.g. a terminal's Ctrl-C reached the whole process group): just reap it
+	now=$(lab_pid_start "$pid" 2>/dev/null) || { { wait "$pid"; } 2>/dev/null || true; return 0; }
+	if [ "$now" != "$start" ]; then
 		lab_log "not ending $label: pid $pid is no longer ours"
 		return 0
 	fi
@@ -171,10 +187,15 @@ lab_init() {
 	rm -rf "$LAB_OUT"
 	mkdir -p "$LAB_OUT"
 	LAB_ID=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
-	LAB_PIDS=$LAB_OUT/pids
-	LAB_NETNS=$LAB_OUT/netns
+	LAB_PIDS=$LAB_OUT/pids            # processes still to end: LABEL PID STARTTIME
+	LAB_NETNS=$LAB_OUT/netns          # namespaces still to delete
 	: >"$LAB_PIDS"
 	: >"$LAB_NETNS"
+	: >"$LAB_OUT/pids.all"            # every process ever started (for after-the-fact leak checks)
+	# Unix sockets (BIRD control, the syslog sink) live in a short path: sun_path is 108 bytes
+	LAB_RUNDIR=${TMPDIR:-/tmp}/nb-lab-$LAB_ID
+	mkdir -p "$LAB_RUNDIR"
+	chmod 755 "$LAB_RUNDIR"
 	LAB_T0=$SECONDS
 	trap lab_down EXIT
 	trap 'exit 130' INT
@@ -206,11 +227,27 @@ lab_down() {
 	fi
 	: >"$LAB_PIDS"
 	if [ -s "$LAB_NETNS" ]; then
+		# anything still running inside our namespaces descends from what we started (e.g. an in.tftpd
+		# child still in a transfer): give it a moment, then end it by its pid
+		local left pid i
+		for i in $(seq 20); do
+			left=$(while read -r line; do [ -n "$line" ] && ip netns pids "$line" 2>/dev/null; done <"$LAB_NETNS")
+			[ -z "$left" ] && break
+			sleep 0.1
+		done
+		if [ -n "$left" ]; then
+			for pid in $left; do
+				lab_log "ending leftover pid $pid in a lab namespace: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
+				kill -KILL "$pid" 2>/dev/null
+			done
+			sleep 0.2
+		fi
 		while read -r line; do
 			[ -n "$line" ] && ip netns del "$line" 2>/dev/null
 		done <"$LAB_NETNS"
 	fi
 	: >"$LAB_NETNS"
+	[ -n "${LAB_RUNDIR:-}" ] && rm -rf "$LAB_RUNDIR"
 	lab_log "teardown done ($((SECONDS - LAB_T0))s since lab_init)"
 	return "$rc"
 }
@@ -274,10 +311,10 @@ lab_check_routes() {
 		if [ -n "$(ip -n "$(ns "$n")" route show default)$(ip -n "$(ns "$n")" -6 route show default 2>/dev/null)" ]; then
 			lab_log "namespace $n has a default route:"; ip -n "$(ns "$n")" route show default >&2; bad=1
 		fi
-		if ip -n "$(ns "$n")" route show | grep -v -E '^(198\.1[89]\.)' | grep -q .; then
+		if ip -n "$(ns "$n")" route show | grep -v -E '^(198\.1[89]\.)' | lab_grep .; then
 			lab_log "namespace $n has a non-lab IPv4 route"; ip -n "$(ns "$n")" route show >&2; bad=1
 		fi
-		if ip -n "$(ns "$n")" -6 route show 2>/dev/null | grep -v -E '^(fd00:b007:|fe80::|multicast |local |anycast )' | grep -q .; then
+		if ip -n "$(ns "$n")" -6 route show 2>/dev/null | grep -v -E '^(fd00:b007:|fe80::|multicast |local |anycast )' | lab_grep .; then
 			lab_log "namespace $n has a non-lab IPv6 route"; ip -n "$(ns "$n")" -6 route show >&2; bad=1
 		fi
 	done
@@ -289,6 +326,7 @@ lab_check_routes() {
 _lab_bird_common() {   # $1 = router id, $2 = log file
 	cat <<EOF
 log "$2" all;
+debug protocols { states };
 router id $1;
 define LAB4 = [ 198.18.0.0/15+ ];
 define LAB6 = [ fd00:b007::/48+ ];
@@ -351,13 +389,13 @@ protocol bgp router_v6 from lab {
 EOF
 }
 
-lab_birdc() { local node=$1; shift; nsx "$node" birdc -s "$LAB_OUT/$node/bird.ctl" "$@"; }
+lab_birdc() { local node=$1; shift; nsx "$node" birdc -s "$LAB_RUNDIR/bird-$node.ctl" "$@"; }
 
 lab_start_bird() {
 	local node=$1
 	bird -p -c "$LAB_OUT/$node/bird.conf" || lab_die "bad bird config for $node"
 	lab_spawn "bird-$node" "$node" "$LAB_OUT/$node/bird.stderr" \
-		bird -f -c "$LAB_OUT/$node/bird.conf" -s "$LAB_OUT/$node/bird.ctl" -P "$LAB_OUT/$node/bird.pid"
+		bird -f -c "$LAB_OUT/$node/bird.conf" -s "$LAB_RUNDIR/bird-$node.ctl" -P "$LAB_OUT/$node/bird.pid"
 }
 
 # all BGP sessions Established and all BFD sessions Up, as seen from the router
@@ -374,8 +412,8 @@ lab_wait_bfd_up() {
 
 # lab_route_via SITE — the router's anycast routes (v4 and v6) point to SITE
 lab_route_via() {
-	ip -n "$(ns router)" route get "$LAB_ANYCAST4" | grep -q "via $(lab_site_link4 "$1" 2) " &&
-		ip -n "$(ns router)" -6 route get "$LAB_ANYCAST6" | grep -q "via $(lab_site_link6 "$1" 2) "
+	ip -n "$(ns router)" route get "$LAB_ANYCAST4" | lab_grep "via $(lab_site_link4 "$1" 2) " &&
+		ip -n "$(ns router)" -6 route get "$LAB_ANYCAST6" | lab_grep "via $(lab_site_link6 "$1" 2) "
 }
 lab_wait_route_via() {
 	local t0 t1
@@ -446,7 +484,7 @@ lab_start_dnsmasq() {
 # ---- TFTP: in.tftpd per site, bound to the anycast addresses, logging via a per-site syslog sink --------
 
 lab_start_tftpd() {
-	local s=$1 dev=$LAB_OUT/$1/dev
+	local s=$1 dev=$LAB_RUNDIR/dev-$1
 	mkdir -p "$dev" "$LAB_OUT/$s/tftp"
 	cp "$NEARBOOT_EFI" "$LAB_OUT/$s/tftp/nearboot.efi"
 	chmod 755 "$LAB_OUT/$s/tftp"; chmod 644 "$LAB_OUT/$s/tftp/nearboot.efi"
@@ -513,8 +551,6 @@ lab_start_nginx() {
 # curl from the router: HTTPS NAME at ADDR must return the site name, verified against the lab root CA
 lab_curl() {   # NAME ADDR [curl options...]
 	local name=$1 addr=$2; shift 2
-	local url_host=$addr
-	case $addr in *:*) url_host="[$addr]" ;; esac
 	nsx router curl -sS --max-time 5 --cacert "$LAB_KEYS/root-ca.pem" --resolve "$name:443:$addr" "$@" "https://$name/site.txt"
 }
 
@@ -550,12 +586,9 @@ lab_sanity_tftp() {
 
 lab_up() {
 	local t0=$SECONDS s
-	[ -s "$LAB_KEYS/root-ca.pem" ] && [ -s "$LAB_KEYS/tls/$(lab_first_site)-ec.pem" ] ||
-		NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1 ||
-		lab_die "keys/make-dev-pki.sh failed"
-	for s in $LAB_SITES; do
-		[ -s "$LAB_KEYS/tls/$s-ec.pem" ] || NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1
-	done
+	# the dev PKI (idempotent: creates only what is missing, e.g. certs for a site added to LAB_SITES)
+	NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1 ||
+		lab_die "keys/make-dev-pki.sh failed (see $LAB_OUT/lab.log)"
 	mkdir -p "$LAB_OUT/router" "$LAB_OUT/client"
 	for s in $LAB_SITES; do mkdir -p "$LAB_OUT/$s"; done
 
@@ -621,8 +654,14 @@ lab_boot() {
 	lab_alive tcpdump || lab_start_capture
 	local rc=0 t0=$SECONDS
 	lab_log "booting QEMU: $*"
+	# in the background + wait: a signal to this shell (timeout, Ctrl-C) then runs the cleanup trap at once
+	# instead of after QEMU's boot; lab_down ends run-qemu.sh, which ends QEMU
 	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$LAB_OUT" \
-		--image "$NEARBOOT_EFI" "$@" 9>&- || rc=$?
+		--image "$NEARBOOT_EFI" --timeout "${LAB_BOOT_TIMEOUT:-240}" "$@" 9>&- &
+	local rq=$!
+	echo "run-qemu $rq $(lab_pid_start "$rq" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
+	wait "$rq" || rc=$?
+	awk -v p="$rq" '$2 != p' "$LAB_PIDS" >"$LAB_PIDS.tmp" && mv "$LAB_PIDS.tmp" "$LAB_PIDS"
 	LAB_BOOT_SECS=$((SECONDS - t0))
 	[ "$rc" = 0 ] || lab_die "boot failed (run-qemu.sh exit $rc); serial log: $LAB_OUT/serial.log"
 	lab_log "marker seen on serial (boot took ${LAB_BOOT_SECS}s)"
@@ -634,28 +673,28 @@ lab_assert_served() {
 	dl=$(lab_log_since "$s" dnsmasq.log)
 	tl=$(lab_log_since "$s" tftpd.log)
 	if [ "$fam" = v4 ]; then
-		echo "$dl" | grep -q "DHCPACK(up0) 198\.18\.1\.[0-9]* $LAB_CLIENT_MAC" ||
+		echo "$dl" | lab_grep "DHCPACK(up0) 198\.18\.1\.[0-9]* $LAB_CLIENT_MAC" ||
 			lab_die "$s's DHCP log shows no DHCPv4 ACK for $LAB_CLIENT_MAC"
-		echo "$tl" | grep -q "RRQ from 198\.18\.1\.[0-9]* filename nearboot.efi" ||
+		echo "$tl" | lab_grep "RRQ from 198\.18\.1\.[0-9]* filename nearboot.efi" ||
 			lab_die "$s's TFTP log shows no IPv4 RRQ for nearboot.efi"
 	else
-		echo "$dl" | grep -q "DHCPREPLY(up0) fd00:b007:0:1::$(lab_site_index "$s"):1[0-9a-f][0-9a-f] " ||
+		echo "$dl" | lab_grep "DHCPREPLY(up0) fd00:b007:0:1::$(lab_site_index "$s"):1[0-9a-f][0-9a-f] " ||
 			lab_die "$s's DHCP log shows no DHCPv6 REPLY from its pool"
-		echo "$tl" | grep -q "RRQ from fd00:b007:0:1:[0-9a-f:]* filename nearboot.efi" ||
+		echo "$tl" | lab_grep "RRQ from fd00:b007:0:1:[0-9a-f:]* filename nearboot.efi" ||
 			lab_die "$s's TFTP log shows no IPv6 RRQ for nearboot.efi"
 	fi
 	if [ "$how" = ipxe ]; then
-		echo "$dl" | grep -q "tags: .*ipxe" || lab_die "$s's DHCP log shows no request from iPXE (user class iPXE)"
+		echo "$dl" | lab_grep "tags: .*ipxe" || lab_die "$s's DHCP log shows no request from iPXE (user class iPXE)"
 	fi
 	lab_log "asserted: $s served this boot ($fam${how:+, $how}): $(echo "$dl" | grep -E 'DHCP(ACK|REPLY)\(' | tail -n1 | sed 's/^.*dnsmasq-dhcp[^ ]* //')"
 }
 
 lab_assert_silent() {
 	local s=$1
-	if lab_log_since "$s" dnsmasq.log | grep -q -E 'DHCP(ACK|REPLY|OFFER|ADVERTISE)\('; then
+	if lab_log_since "$s" dnsmasq.log | lab_grep -E 'DHCP(ACK|REPLY|OFFER|ADVERTISE)\('; then
 		lab_die "$s's DHCP log shows it answered this boot"
 	fi
-	if lab_log_since "$s" tftpd.log | grep -q 'RRQ from'; then
+	if lab_log_since "$s" tftpd.log | lab_grep 'RRQ from'; then
 		lab_die "$s's TFTP log shows it served this boot"
 	fi
 	lab_log "asserted: $s stayed silent"

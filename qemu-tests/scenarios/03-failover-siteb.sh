@@ -13,7 +13,10 @@ lab_route_via sitea || lab_die "anycast should go to sitea before the failure"
 lab_signal bird-sitea STOP
 lab_wait_route_via siteb 10
 lab_log "failover: anycast routes moved to siteb ${LAB_ROUTE_WAIT}s after siteA's BIRD froze"
-grep -q 'BFD session down' "$LAB_OUT/router/bird.log" || lab_die "router's BIRD log shows no BFD session down"
+for p in sitea_v4 sitea_v6; do
+	lab_birdc router show protocols "$p" | lab_grep 'BFD session down' || lab_die "router: $p did not go down by BFD"
+done
+lab_log "router: sitea_v4 and sitea_v6 went down by BFD"
 lab_kill bird-sitea KILL
 lab_boot --pxe4
 lab_assert_served siteb v4
