@@ -21,6 +21,38 @@ enum dhcp4_have {
     DHCP4_HAVE_TFTP_SERVER = 1u << 5,
     DHCP4_HAVE_LEASE = 1u << 6,
     DHCP4_HAVE_PXECLIENT = 1u << 7, /* option 60 "PXEClient..." */
+    DHCP4_HAVE_T1 = 1u << 8,
+    DHCP4_HAVE_T2 = 1u << 9,
+    DHCP4_HAVE_DOMAIN = 1u << 10,
+    DHCP4_HAVE_PXE_VENDOR = 1u << 11, /* option 43 */
+    DHCP4_HAVE_ROUTES = 1u << 12,     /* option 121 */
+    DHCP4_HAVE_SEARCH = 1u << 13,     /* option 119 */
+    DHCP4_HAVE_SITES = 1u << 14,      /* option 224: nearboot site URLs */
+    DHCP4_HAVE_BROADCAST = 1u << 15,  /* option 28 */
+};
+
+#define DHCP4_MAX_ROUTES 8u
+#define DHCP4_MAX_SITES 4u
+#define DHCP4_SITE_URL_MAX 256u
+
+/* nearboot's private option (site-specific range, RFC 2132 §2): a list of
+ * sub-options, each code(1) length(1) data; sub-option 1 is a site URL and
+ * may repeat. See docs/dhcp.md. */
+#define DHCP4_OPT_NEARBOOT 224u
+#define DHCP4_NB_SUB_SITE_URL 1u
+
+struct dhcp4_route {
+    uint8_t dest[4];
+    uint8_t prefix_len;
+    uint8_t router[4];
+};
+
+/* PXE vendor sub-options (option 43, PXE spec 2.1) that matter to a client. */
+struct dhcp4_pxe {
+    uint8_t discovery_control; /* sub-option 6 */
+    int has_boot_menu;          /* sub-option 9 */
+    uint16_t first_item_type;   /* boot server type of the menu's first item */
+    int has_boot_servers;       /* sub-option 8 */
 };
 
 struct dhcp4_msg {
@@ -38,6 +70,15 @@ struct dhcp4_msg {
     uint32_t lease_s;              /* option 51 */
     char bootfile[256];            /* option 67, else the file field */
     char tftp_server[256];         /* option 66, else the sname field */
+    uint32_t t1_s, t2_s;           /* options 58, 59 */
+    uint8_t broadcast[4];          /* option 28 */
+    char domain[256];              /* option 15 */
+    char search[256];              /* option 119, first domain */
+    struct dhcp4_pxe pxe;          /* option 43 */
+    struct dhcp4_route routes[DHCP4_MAX_ROUTES]; /* option 121 */
+    unsigned nroutes;
+    char sites[DHCP4_MAX_SITES][DHCP4_SITE_URL_MAX]; /* option 224 */
+    unsigned nsites;
 };
 
 /* Parse one message. Fails on a short packet, a missing or wrong magic

@@ -76,8 +76,10 @@ nb_err nb_drbg_init(const void *personal, size_t len, unsigned *sources)
     mbedtls_hmac_drbg_init(&drbg);
     mbedtls_hmac_drbg_set_entropy_len(&drbg, SEED_LEN);
     if (mbedtls_hmac_drbg_seed(&drbg, sha256_info(), entropy_cb, NULL,
-                               personal, len) != 0)
+                               personal, len) != 0) {
+        mbedtls_hmac_drbg_free(&drbg); /* the md context seeding allocated */
         return NB_E_ENTROPY;
+    }
     drbg_ready = 1;
     if (sources)
         *sources = seed_sources;

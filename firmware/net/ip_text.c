@@ -26,7 +26,8 @@ void nb_ip6_text(char *out, size_t size, const uint8_t a[16])
         i = j > i ? j : i + 1;
     }
     size_t n = 0;
-    out[0] = 0;
+    if (size)
+        out[0] = 0;
     for (int i = 0; i < 8 && n < size; i++) {
         if (i == best) {
             n += (size_t)nb_snprintf(out + n, size - n, "::");

@@ -23,6 +23,7 @@ static char nv_dir[512];
 static int64_t fake_wallclock;
 static const uint8_t *fake_entropy;
 static size_t fake_entropy_len;
+static uint64_t fake_now_us;
 
 /* mbedTLS is built with MBEDTLS_PLATFORM_NO_STD_FUNCTIONS (as in the
  * firmware, where its allocator is an arena): on the host it gets libc's
@@ -53,8 +54,12 @@ void host_fake_entropy(const uint8_t *bytes, size_t len)
     fake_entropy_len = len;
 }
 
+void host_fake_now_us(uint64_t us) { fake_now_us = us; }
+
 uint64_t plat_now_us(void)
 {
+    if (fake_now_us)
+        return fake_now_us;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;

@@ -13,4 +13,7 @@ void host_nv_dir(const char *dir);
  * entropy source (NULL = getrandom). */
 void host_fake_wallclock(int64_t unix_seconds);
 void host_fake_entropy(const uint8_t *bytes, size_t len);
+/* Test hook: a fixed monotonic clock in µs that tests advance themselves
+ * (0 = use the real one). Timers then run with nb_timers_run(now). */
+void host_fake_now_us(uint64_t us);
 #endif

@@ -9,6 +9,8 @@
  */
 #include "platform/uefi/uefi.h"
 #include "boot/stage1.h"
+#include "core/clock.h"
+#include "net/netdev.h"
 #include <efinet.h>
 #include <string.h>
 
@@ -24,7 +26,18 @@ static EFI_STATUS bring_up(EFI_SIMPLE_NETWORK *n)
         s = n->Start(n);
     if (s == EFI_SUCCESS && n->Mode->State == EfiSimpleNetworkStarted)
         s = n->Initialize(n, 0, 0);
-    return s;
+    if (s != EFI_SUCCESS)
+        return s;
+    /* Unicast, broadcast and every multicast group (IPv6 ND needs the
+     * solicited-node groups; the stack filters by address itself). */
+    UINT32 want = EFI_SIMPLE_NETWORK_RECEIVE_UNICAST | EFI_SIMPLE_NETWORK_RECEIVE_BROADCAST;
+    UINT32 can = n->Mode->ReceiveFilterMask;
+    if (can & EFI_SIMPLE_NETWORK_RECEIVE_PROMISCUOUS_MULTICAST)
+        want |= EFI_SIMPLE_NETWORK_RECEIVE_PROMISCUOUS_MULTICAST;
+    else if (can & EFI_SIMPLE_NETWORK_RECEIVE_PROMISCUOUS)
+        want |= EFI_SIMPLE_NETWORK_RECEIVE_PROMISCUOUS;
+    n->ReceiveFilters(n, want & can, 0, FALSE, 0, NULL);
+    return EFI_SUCCESS;
 }
 
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
@@ -60,6 +73,126 @@ void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
         out->link = m->MediaPresent ? 1 : 0;
     }
     out->status = NB_OK;
+}
+
+/* --- the SNP as a netdev ------------------------------------------------------
+ * Transmit copies the frame into a ring slot: SNP owns the buffer until
+ * GetStatus() hands it back, so a slot is reused only after recycling.
+ * Waiting: while frames keep arriving we poll (the firmware only wakes a
+ * WaitForEvent on its timer tick, ~10 ms, which would throttle TCP); after
+ * IDLE_BEFORE_SLEEP_US without a frame we sleep in WaitForEvent on the
+ * NIC's WaitForPacket event and a timer for the deadline. */
+#define TX_SLOTS 32u
+#define TX_FRAME_MAX 2048u
+#define IDLE_BEFORE_SLEEP_US 5000u
+
+static uint8_t tx_ring[TX_SLOTS][TX_FRAME_MAX];
+static uint8_t tx_busy[TX_SLOTS];
+static unsigned tx_next;
+static uint64_t last_rx_us;
+static EFI_EVENT wait_timer;
+
+static void tx_recycle(void)
+{
+    for (int guard = 0; guard < (int)TX_SLOTS; guard++) {
+        void *done = NULL;
+        if (snp->GetStatus(snp, NULL, &done) != EFI_SUCCESS || !done)
+            return;
+        for (unsigned i = 0; i < TX_SLOTS; i++)
+            if ((void *)tx_ring[i] == done)
+                tx_busy[i] = 0;
+    }
+}
+
+static nb_err snp_tx(struct netdev *dev, const uint8_t *frame, size_t len)
+{
+    (void)dev;
+    if (len > TX_FRAME_MAX)
+        return NB_E_MSG_TOO_BIG;
+    tx_recycle();
+    unsigned slot = tx_next;
+    if (tx_busy[slot])
+        return NB_E_NO_BUFFER; /* the NIC has not sent TX_SLOTS frames yet */
+    tx_next = (tx_next + 1) % TX_SLOTS;
+    memcpy(tx_ring[slot], frame, len);
+    if (len < 60) {
+        memset(tx_ring[slot] + len, 0, 60 - len); /* minimum Ethernet frame */
+        len = 60;
+    }
+    EFI_STATUS s;
+    for (int tries = 0; tries < 100; tries++) {
+        s = snp->Transmit(snp, 0, len, tx_ring[slot], NULL, NULL, NULL);
+        if (s != EFI_NOT_READY)
+            break;
+        tx_recycle(); /* transmit queue full: reclaim and try again */
+    }
+    if (s != EFI_SUCCESS)
+        return uefi_err(s);
+    tx_busy[slot] = 1;
+    return NB_OK;
+}
+
+static int snp_rx(struct netdev *dev, uint8_t *buf, size_t cap)
+{
+    (void)dev;
+    UINTN size = cap;
+    EFI_STATUS s = snp->Receive(snp, NULL, &size, buf, NULL, NULL, NULL);
+    if (s == EFI_NOT_READY)
+        return 0;
+    if (s == EFI_BUFFER_TOO_SMALL) {
+        static uint8_t scratch[TX_FRAME_MAX * 8];
+        size = sizeof scratch; /* drain the oversized frame */
+        snp->Receive(snp, NULL, &size, scratch, NULL, NULL, NULL);
+        return 0;
+    }
+    if (s != EFI_SUCCESS)
+        return -1;
+    last_rx_us = nb_now_us();
+    return (int)size;
+}
+
+static void snp_wait(struct netdev *dev, uint64_t deadline_us)
+{
+    (void)dev;
+    uint64_t now = nb_now_us();
+    if (deadline_us <= now || now - last_rx_us < IDLE_BEFORE_SLEEP_US)
+        return;
+    if (!wait_timer &&
+        uefi_bs->CreateEvent(EVT_TIMER, 0, NULL, NULL, &wait_timer) != EFI_SUCCESS)
+        return;
+    uint64_t us = deadline_us - now;
+    if (us > 1000000u)
+        us = 1000000u; /* wake at least once a second regardless */
+    uefi_bs->SetTimer(wait_timer, TimerRelative, us * 10u);
+    EFI_EVENT events[2] = { snp->WaitForPacket, wait_timer };
+    UINTN index;
+    uefi_bs->WaitForEvent(snp->WaitForPacket ? 2 : 1, snp->WaitForPacket ? events : events + 1,
+                          &index);
+    uefi_bs->SetTimer(wait_timer, TimerCancel, 0);
+}
+
+static int snp_link(struct netdev *dev)
+{
+    (void)dev;
+    if (!snp->Mode->MediaPresentSupported)
+        return -1;
+    UINT32 irq;
+    snp->GetStatus(snp, &irq, NULL);
+    return snp->Mode->MediaPresent ? 1 : 0;
+}
+
+static const struct netdev_ops snp_ops = { snp_tx, snp_rx, snp_wait, snp_link };
+static struct netdev snp_dev;
+
+struct netdev *uefi_snp_netdev(void)
+{
+    if (!snp)
+        return NULL;
+    snp_dev.ops = &snp_ops;
+    memcpy(snp_dev.mac, snp->Mode->CurrentAddress.Addr, 6);
+    snp_dev.mtu = snp->Mode->MaxPacketSize;
+    snp_dev.name = "snp";
+    return &snp_dev;
 }
 
 /* Give the NIC back: close our exclusive open and let the firmware reconnect

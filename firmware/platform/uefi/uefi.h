@@ -27,6 +27,9 @@ struct nb_nic;
 void uefi_pxe_harvest(EFI_HANDLE device, struct nb_pxe_cache *out);
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out);
 void uefi_snp_close(void);
+struct netdev;
+/* The opened SNP as the stack's netdev (NULL if none was opened). */
+struct netdev *uefi_snp_netdev(void);
 /* The protocol on a handle, or on the nearest handle along its device path. */
 EFI_STATUS uefi_find_on_path(EFI_HANDLE device, EFI_GUID *guid, EFI_HANDLE *found, void **iface);
 /* memory.c: the arena mbedTLS allocates from. */

@@ -1,0 +1,24 @@
+/*
+ * ARP (RFC 826) for IPv4 next hops. A small cache with expiry; requests are
+ * retried on a timer; a packet waiting for resolution is queued (one per
+ * entry, the newest). An entry in use is never silently replaced by a
+ * different MAC: the conflict is counted and the entry must expire first.
+ */
+#ifndef NB_ARP_H
+#define NB_ARP_H
+#include <stdint.h>
+#include "core/err.h"
+#include "core/pkb.h"
+
+void arp_input(struct pkb *p);
+/* Send p (an IPv4 packet, data at the IP header) to next_hop, resolving its
+ * MAC first if needed. Consumes p. */
+nb_err arp_output(struct pkb *p, const uint8_t next_hop[4]);
+/* Announce / probe helpers for DHCP's address conflict check (RFC 5227). */
+nb_err arp_probe(const uint8_t ip[4]);
+/* 1 if someone other than us answered for ip since the last arp_probe. */
+int arp_conflict_seen(const uint8_t ip[4]);
+/* Forget everything (interface reconfigured). */
+void arp_flush(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* The network layer for transports: dispatch by family (net/ip.h). */
+#include "net/ip.h"
+#include "net/ip4.h"
+#include "net/ip6.h"
+#include "net/netif.h"
+
+nb_err ip_output(struct pkb *p, uint8_t proto, const struct nb_ip *src, const struct nb_ip *dst)
+{
+    if (dst->family == 4)
+        return ip4_output(p, proto, src ? src->a : NULL, dst->a, 0);
+    if (dst->family == 6)
+        return ip6_output(p, proto, src ? src->a : NULL, dst->a, 0);
+    pkb_free(p);
+    return NB_E_INVALID;
+}
+
+nb_err ip_select_src(const struct nb_ip *dst, struct nb_ip *src)
+{
+    src->family = dst->family;
+    if (dst->family == 4)
+        return ip4_select_src(dst->a, src->a);
+    if (dst->family == 6)
+        return ip6_select_src(dst->a, src->a);
+    return NB_E_INVALID;
+}
+
+unsigned ip_max_payload(const struct nb_ip *dst)
+{
+    if (dst->family == 6)
+        return ip6_mtu() - 40u;
+    return net_if()->mtu - 20u;
+}
