@@ -439,12 +439,19 @@ int http_parser_untouched(const struct http_parser *p)
     return p->state == P_LINE && p->head_bytes == 0;
 }
 
+/* Body bytes to the sink, up to the cap (then an error: what reaches the
+ * sink does not depend on how the stream was cut). */
 static nb_err deliver(struct http_parser *p, const uint8_t *d, size_t n)
 {
-    if (p->body_bytes > p->body_cap || n > p->body_cap - p->body_bytes)
-        return NB_E_HTTP_BODY_TOO_BIG;
-    p->body_bytes += n;
-    return p->sink ? p->sink(p->sink_ctx, d, n) : NB_OK;
+    uint64_t room = p->body_bytes < p->body_cap ? p->body_cap - p->body_bytes : 0;
+    size_t take = (uint64_t)n > room ? (size_t)room : n;
+    if (take) {
+        p->body_bytes += take;
+        nb_err e = p->sink ? p->sink(p->sink_ctx, d, take) : NB_OK;
+        if (e != NB_OK)
+            return e;
+    }
+    return take < n ? NB_E_HTTP_BODY_TOO_BIG : NB_OK;
 }
 
 static nb_err fail(struct http_parser *p, nb_err e)
@@ -543,6 +550,8 @@ nb_err http_parser_feed(struct http_parser *p, const uint8_t *in, size_t len, si
                 if (p->remaining > (HTTP_SIZE_LIMIT >> 4))
                     return fail(p, NB_E_HTTP_CHUNK_TOO_BIG);
                 p->remaining = p->remaining << 4 | (uint64_t)h;
+                if (p->remaining > HTTP_SIZE_LIMIT)
+                    return fail(p, NB_E_HTTP_CHUNK_TOO_BIG);
                 p->chunk_digits = 1;
             } else if (!p->chunk_digits) {
                 return fail(p, NB_E_HTTP_BAD_CHUNK); /* no digits */

@@ -5,12 +5,14 @@
 #include "boot/crypto_selftest.h"
 #include "boot/dhcp4_msg.h"
 #include "boot/dhcp6_msg.h"
+#include "boot/netup.h"
 #include "core/clock.h"
 #include "core/drbg.h"
 #include "core/fmt.h"
 #include "core/log.h"
 #include "net/ip_text.h"
 #include "nb_version.h"
+#include "net/stack.h"
 #include "platform/platform.h"
 #include <string.h>
 
@@ -134,6 +136,23 @@ static void nv_boot_count(void)
         nb_say("nv: boot count %u", count);
 }
 
+static int never(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+/* Lab hooks: fetch a file and print its digest, then keep answering pings. */
+static void run_lab_hooks(const struct nb_env *env)
+{
+    if (env->probe_url[0])
+        nb_warn("net: probe-url given, but this build cannot fetch yet");
+    if (env->hold_ms) {
+        nb_say("net: holding for %u ms (answering ping)", env->hold_ms);
+        net_run_until(never, NULL, nb_now_us() + (uint64_t)env->hold_ms * 1000u);
+    }
+}
+
 nb_err nb_stage1(const struct nb_env *env)
 {
     uint64_t t0 = nb_now_us();
@@ -171,6 +190,11 @@ nb_err nb_stage1(const struct nb_env *env)
     say_pxe_cache(&env->pxe);
     say_nic(&env->nic);
     nv_boot_count();
+    if (env->nic.status == NB_OK && env->netdev) {
+        static struct nb_netup net;
+        if (nb_netup(env, &net) == NB_OK)
+            run_lab_hooks(env);
+    }
     nb_say("nearboot: ready (%u ms)", (unsigned)((nb_now_us() - t0) / 1000u));
     return NB_OK;
 }

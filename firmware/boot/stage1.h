@@ -31,10 +31,17 @@ struct nb_nic {
     const char *access; /* "exclusive", or how we got it otherwise */
 };
 
+struct netdev;
+
 struct nb_env {
     const char *platform;   /* "uefi", "host" */
+    uint16_t arch;          /* DHCP client architecture (RFC 4578): 0x0007 x86-64 UEFI */
     struct nb_pxe_cache pxe;
     struct nb_nic nic;
+    struct netdev *netdev;  /* the NIC as the stack's device (NULL: none) */
+    /* Lab and debugging hooks (QEMU fw_cfg on UEFI). */
+    uint32_t hold_ms;       /* keep the stack running this long after ready */
+    char probe_url[256];    /* fetch this over plain HTTP and print its sha256 */
 };
 
 nb_err nb_stage1(const struct nb_env *env);

@@ -133,7 +133,7 @@ static nb_err parse_host(const char *s, size_t len, struct nb_url *out)
         len--; /* the root label: "boot.example." names the same host */
     if (len == 0 || len > NB_URL_HOST_MAX)
         return NB_E_URL_HOST;
-    size_t label = 0, last_start = 0;
+    size_t label = 0;
     int last_all_digits = 1;
     for (size_t i = 0; i < len; i++) {
         char c = s[i];
@@ -141,8 +141,8 @@ static nb_err parse_host(const char *s, size_t len, struct nb_url *out)
             if (label == 0)
                 return NB_E_URL_HOST;
             label = 0;
-            last_start = i + 1;
             last_all_digits = 1;
+            tmp[i] = '.';
             continue;
         }
         if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '_')
@@ -155,7 +155,6 @@ static nb_err parse_host(const char *s, size_t len, struct nb_url *out)
     }
     if (label == 0)
         return NB_E_URL_HOST;
-    (void)last_start;
     tmp[len] = 0;
     out->ip.family = 0;
     if (last_all_digits) {
@@ -282,8 +281,13 @@ static size_t remove_dot_segments(char *p, size_t n)
             p[r] = '/';
         } else if ((left >= 4 && memcmp(in, "/../", 4) == 0) ||
                    (left == 3 && memcmp(in, "/..", 3) == 0)) {
-            r += 2;
-            p[r] = '/';
+            /* replace with "/" and drop the last output segment */
+            if (left == 3) {
+                r += 2;
+                p[r] = '/';
+            } else {
+                r += 3;
+            }
             while (w > 0 && p[w - 1] != '/')
                 w--;
             if (w > 0)

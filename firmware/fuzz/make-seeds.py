@@ -67,6 +67,17 @@ def dnsmasq_ack():  # as in test_dnsmasq_style_ack
     return p.ljust(300, b"\0")
 
 
+def nearboot_ack():  # search list (119), classless routes (121), site URLs (224)
+    search = b"\x03lab\x07example\x00" + b"\x04boot\xc0\x00"
+    routes = b"\x18\x0a\x00\x02" + b"\x0a\x00\x02\x02" + b"\x00" + b"\x0a\x00\x02\x01"
+    sites = b"".join(bytes([1, len(u)]) + u for u in
+                     (b"https://site-a.example/nearboot", b"https://site-b.example/nearboot"))
+    return dhcp4(2, 11, [10, 0, 2, 15], [10, 0, 2, 2], MAC, options=b"".join([
+        opt4(53, b"\x05"), opt4(54, bytes([10, 0, 2, 2])), opt4(119, search),
+        opt4(121, routes), opt4(224, sites), opt4(67, b"nearboot.efi"),
+    ]) + b"\xff")
+
+
 def opt6(code, data):
     return struct.pack("!HH", code, len(data)) + data
 
@@ -102,6 +113,7 @@ SEEDS = {
         "overload-ack.bin": overload_ack(),
         "bootp-reply.bin": bootp_reply(),
         "dnsmasq-ack.bin": dnsmasq_ack(),
+        "nearboot-ack.bin": nearboot_ack(),
     },
     "fuzz_dhcp6_msg": {
         "reply.bin": reply6(7),

@@ -442,7 +442,7 @@ dhcp-relay=$LAB_LAN6_GW,$LAB_ANYCAST6
 # Router advertisements on the client LAN: M flag (addresses from DHCPv6), prefix on-link, no SLAAC.
 # The range only drives the RA; DHCPv6 itself is relayed (the relay takes precedence).
 enable-ra
-dhcp-range=fd00:b007:0:1::,static,64
+dhcp-range=fd00:b007:0:1::,static,slaac,64
 ra-param=lan0,10,1800
 EOF
 }

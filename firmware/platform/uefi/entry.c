@@ -17,6 +17,19 @@ EFI_RUNTIME_SERVICES *uefi_rt;
 
 static EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
 
+/* Lab/debug flags from QEMU fw_cfg (absent on real hardware). */
+static void read_lab_flags(struct nb_env *env)
+{
+    char v[16];
+    if (uefi_fwcfg_read_string("opt/org.nearboot/hold-ms", v, sizeof v)) {
+        uint32_t ms = 0;
+        for (const char *p = v; *p >= '0' && *p <= '9' && ms < 100000000u; p++)
+            ms = ms * 10 + (uint32_t)(*p - '0');
+        env->hold_ms = ms;
+    }
+    uefi_fwcfg_read_string("opt/org.nearboot/probe-url", env->probe_url, sizeof env->probe_url);
+}
+
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
     uefi_image = image;
@@ -28,7 +41,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     uefi_clock_init();
     nb_log_start();
 
-    static struct nb_env env = { .platform = "uefi" };
+    static struct nb_env env = { .platform = "uefi", .arch = 0x0007 /* x86-64 UEFI */ };
     if (uefi_memory_init(ARENA_BYTES) != NB_OK) {
         nb_fail(NB_E_NO_MEMORY, "memory: could not allocate the %u MiB arena", ARENA_BYTES >> 20);
         return EFI_OUT_OF_RESOURCES;
@@ -40,6 +53,8 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 
     uefi_pxe_harvest(device, &env.pxe);
     uefi_snp_open(device, &env.nic);
+    env.netdev = env.nic.status == NB_OK ? uefi_snp_netdev() : NULL;
+    read_lab_flags(&env);
     nb_err e = nb_stage1(&env);
     uefi_snp_close();
 

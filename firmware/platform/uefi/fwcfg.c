@@ -38,7 +38,8 @@ static int fw_cfg_present(void)
     return memcmp(sig, "QEMU", 4) == 0;
 }
 
-int uefi_fwcfg_has(const char *name)
+/* Find a file: its selector and size. */
+static int fw_cfg_find(const char *name, uint16_t *select, uint32_t *size)
 {
     uint8_t count_be[4];
     if (!fw_cfg_present())
@@ -52,8 +53,36 @@ int uefi_fwcfg_has(const char *name)
         struct { uint8_t size[4], select[2], reserved[2]; char name[56]; } f;
         fw_cfg_read(0, &f, sizeof f, 0);
         f.name[55] = 0;
-        if (strcmp(f.name, name) == 0)
+        if (strcmp(f.name, name) == 0) {
+            *select = (uint16_t)(f.select[0] << 8 | f.select[1]);
+            *size = (uint32_t)f.size[0] << 24 | (uint32_t)f.size[1] << 16 |
+                    (uint32_t)f.size[2] << 8 | f.size[3];
             return 1;
+        }
     }
     return 0;
+}
+
+int uefi_fwcfg_has(const char *name)
+{
+    uint16_t sel;
+    uint32_t size;
+    return fw_cfg_find(name, &sel, &size);
+}
+
+int uefi_fwcfg_read_string(const char *name, char *buf, size_t cap)
+{
+    uint16_t sel;
+    uint32_t size;
+    if (!cap || !fw_cfg_find(name, &sel, &size))
+        return 0;
+    size_t n = size < cap - 1 ? size : cap - 1;
+    fw_cfg_read(sel, buf, n, 1);
+    buf[n] = 0;
+    while (n && (buf[n - 1] == '\n' || buf[n - 1] == 0))
+        buf[--n] = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)buf[i] < 0x20 || (unsigned char)buf[i] >= 0x7f)
+            return 0; /* only printable text is a valid flag value */
+    return 1;
 }

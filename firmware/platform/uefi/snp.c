@@ -10,6 +10,7 @@
 #include "platform/uefi/uefi.h"
 #include "boot/stage1.h"
 #include "core/clock.h"
+#include "core/fmt.h"
 #include "net/netdev.h"
 #include <efinet.h>
 #include <string.h>
@@ -40,23 +41,86 @@ static EFI_STATUS bring_up(EFI_SIMPLE_NETWORK *n)
     return EFI_SUCCESS;
 }
 
+static EFI_GUID devpath_guid = EFI_DEVICE_PATH_PROTOCOL_GUID;
+
+/* Bytes of a device path up to (not including) its end node; 0 if the walk
+ * does not end within max bytes. */
+static size_t devpath_len(const EFI_DEVICE_PATH *dp, size_t max)
+{
+    const uint8_t *p = (const uint8_t *)dp;
+    size_t off = 0;
+    while (off + 4 <= max) {
+        size_t len = (size_t)p[off + 2] | (size_t)p[off + 3] << 8;
+        if (p[off] == END_DEVICE_PATH_TYPE && p[off + 1] == END_ENTIRE_DEVICE_PATH_SUBTYPE)
+            return off;
+        if (len < 4)
+            return 0;
+        off += len;
+    }
+    return 0;
+}
+
+/* The NIC's own SNP: of all SNP handles whose device path is a prefix of
+ * the boot device's path, the one with the shortest path. Firmware may put
+ * further SNP instances on child handles (e.g. PXE's IPv4 child); those are
+ * torn down when the real NIC is taken, so they must not be chosen. */
+static EFI_HANDLE find_nic_snp(EFI_HANDLE device)
+{
+    EFI_DEVICE_PATH *dev_dp = NULL;
+    EFI_HANDLE *handles = NULL, best = NULL;
+    UINTN count = 0;
+    size_t best_len = (size_t)-1;
+    if (uefi_bs->HandleProtocol(device, &devpath_guid, (void **)&dev_dp) != EFI_SUCCESS || !dev_dp) {
+        void *iface;
+        return uefi_bs->HandleProtocol(device, &snp_guid, &iface) == EFI_SUCCESS ? device : NULL;
+    }
+    size_t dev_len = devpath_len(dev_dp, 4096);
+    if (uefi_bs->LocateHandleBuffer(ByProtocol, &snp_guid, NULL, &count, &handles) != EFI_SUCCESS)
+        return NULL;
+    for (UINTN i = 0; i < count; i++) {
+        EFI_DEVICE_PATH *dp = NULL;
+        if (uefi_bs->HandleProtocol(handles[i], &devpath_guid, (void **)&dp) != EFI_SUCCESS || !dp)
+            continue;
+        size_t len = devpath_len(dp, 4096);
+        if (len && len <= dev_len && memcmp(dp, dev_dp, len) == 0 && len < best_len) {
+            best = handles[i];
+            best_len = len;
+        }
+    }
+    uefi_bs->FreePool(handles);
+    return best;
+}
+
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
 {
     EFI_SIMPLE_NETWORK *shared = NULL;
     memset(out, 0, sizeof *out);
     out->link = -1;
-    if (!device || uefi_find_on_path(device, &snp_guid, &snp_handle, (void **)&shared) != EFI_SUCCESS) {
+    snp_handle = device ? find_nic_snp(device) : NULL;
+    if (!snp_handle ||
+        uefi_bs->HandleProtocol(snp_handle, &snp_guid, (void **)&shared) != EFI_SUCCESS) {
         out->status = NB_E_NO_NIC;
         return;
     }
     EFI_STATUS s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
                                          EFI_OPEN_PROTOCOL_EXCLUSIVE);
+    EFI_STATUS first = s, disc = EFI_SUCCESS;
+    if (s != EFI_SUCCESS) {
+        /* Some drivers refuse to stop while a child is busy: disconnect the
+         * whole stack above the SNP first, then take it. */
+        disc = uefi_bs->DisconnectController(snp_handle, NULL, NULL);
+        s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
+                                  EFI_OPEN_PROTOCOL_EXCLUSIVE);
+    }
     if (s == EFI_SUCCESS) {
         snp_exclusive = 1;
         out->access = "SNP opened exclusively";
     } else {
+        static char why[128];
+        nb_snprintf(why, sizeof why, "SNP shared: exclusive open refused (0x%llx, disconnect 0x%llx, 0x%llx)",
+                    (unsigned long long)first, (unsigned long long)disc, (unsigned long long)s);
         snp = shared;
-        out->access = "SNP shared: exclusive open refused";
+        out->access = why;
     }
     s = bring_up(snp);
     if (s != EFI_SUCCESS) {

@@ -21,6 +21,9 @@ void uefi_console_init(void);
 void uefi_clock_init(void);
 /* fwcfg.c: QEMU fw_cfg file lookup (only under a hypervisor that has it). */
 int uefi_fwcfg_has(const char *name);
+/* A text file's content (NUL-terminated, trailing newline dropped); 0 if
+ * absent or not printable. */
+int uefi_fwcfg_read_string(const char *name, char *buf, size_t cap);
 /* pxecache.c / snp.c: see boot/stage1.h for the structures filled. */
 struct nb_pxe_cache;
 struct nb_nic;

@@ -601,9 +601,12 @@ static void test_dnsmasq_style_ack(void **state)
     assert_int_equal(m.ndns, 1);
     assert_string_equal(m.bootfile, "ipxe.efi");
     assert_string_equal(m.tftp_server, "");
-    assert_int_equal(m.have, DHCP4_HAVE_MSGTYPE | DHCP4_HAVE_SERVER_ID | DHCP4_HAVE_MASK |
-                                 DHCP4_HAVE_ROUTER | DHCP4_HAVE_BOOTFILE | DHCP4_HAVE_LEASE |
-                                 DHCP4_HAVE_PXECLIENT);
+    /* (Only the facts tested here: options 15, 28, 43, 58 and 59 may set
+     * bits of their own.) */
+    assert_int_equal(m.have & ALL_ACK_HAVE, DHCP4_HAVE_MSGTYPE | DHCP4_HAVE_SERVER_ID |
+                                                DHCP4_HAVE_MASK | DHCP4_HAVE_ROUTER |
+                                                DHCP4_HAVE_BOOTFILE | DHCP4_HAVE_LEASE |
+                                                DHCP4_HAVE_PXECLIENT);
 }
 
 /* The fuzz seeds (firmware/fuzz/make-seeds.py) are these same bytes. */

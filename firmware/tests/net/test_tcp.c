@@ -235,7 +235,7 @@ static void test_parse_options(void **state)
     assert_int_equal(tcp_parse_options(ws, sizeof ws, &s), NB_OK);
     assert_int_equal(s.wscale, 14);
     /* known kinds with wrong lengths are skipped, not believed */
-    const uint8_t wrong[] = { 2, 3, 5, 3, 4, 1, 4, 3, 0, 1, 1 };
+    const uint8_t wrong[] = { 2, 3, 5, 3, 4, 1, 4, 4, 3, 0, 1 };
     memset(&s, 0, sizeof s);
     assert_int_equal(tcp_parse_options(wrong, sizeof wrong, &s), NB_OK);
     assert_false(s.has_mss);
@@ -329,7 +329,7 @@ static void test_handshake(void **state)
     assert_true(syn->has_mss);
     assert_int_equal(syn->mss, 1460);
     assert_true(syn->has_wscale);
-    assert_int_equal(syn->wscale, 0); /* 64 KiB fits unscaled */
+    assert_int_equal(syn->wscale, 1); /* 65536 bytes: one more than 16 bits */
     assert_true(syn->sack_perm);
     assert_int_equal(syn->wnd, 65535);
     assert_int_equal(tcp_connect_rtt_us(&C), 0);
@@ -816,6 +816,9 @@ static void test_no_connection_rst(void **state)
     /* a SYN to a port nobody has: RST+ACK of SEQ+1 */
     size_t n = build_seg(seg, &fake, 5000, 0, TCP_SYN, 100, NULL, 0, NULL, 0);
     rx_raw_tcp(seg, n);
+    assert_true(tn_is_arp_request(tn_tx(0), peer_ip)); /* the RST waits for ARP */
+    tn_tx_clear();
+    tn_arp_reply(peer_ip, peer_mac, our_ip, our_mac);
     const struct tcp_seg *r = last_tcp();
     assert_int_equal(r->flags, TCP_RST | TCP_ACK);
     assert_int_equal(r->seq, 0);
@@ -905,7 +908,7 @@ static void test_send_segments_and_iw(void **state)
         assert_memory_equal(s.s.payload, sendbuf + (seq - iss - 1), s.s.len);
         seq += (uint32_t)s.s.len;
     }
-    /* ACK of two segments: slow start lets 4 more out (2 for the ACK, +2 growth) */
+    /* ACK of two segments: slow start (+1 MSS per ACK) lets 3 more out */
     tn_tx_clear();
     peer_send(PISS + 1, iss + 1 + 2920, TCP_ACK, 65535, NULL, 0);
     assert_int_equal(n_tcp_sent(), 3);
@@ -913,7 +916,7 @@ static void test_send_segments_and_iw(void **state)
     tn_tx_clear();
     peer_send(PISS + 1, iss + 1 + 7300, TCP_ACK, 65535, NULL, 0);
     unsigned n = n_tcp_sent();
-    assert_true(n >= 2);
+    assert_true(n >= 1);
     tcp_sent(n - 1, &s);
     assert_int_equal(s.s.seq + s.s.len, iss + 1 + 10000);
     assert_true(s.s.flags & TCP_PSH);
@@ -1003,11 +1006,11 @@ static void test_fast_retransmit_newreno(void **state)
     (void)state;
     establish();
     fill_pattern(sendbuf, 0, sizeof sendbuf);
-    /* open cwnd: send 3, ACK them; send 5 more, ACK; now cwnd ~ 8 segments */
-    tcp_send(&C, sendbuf, 1460 * 3);
-    peer_send(PISS + 1, iss + 1 + 1460 * 3, TCP_ACK, 65535, NULL, 0);
-    tcp_send(&C, sendbuf, 1460 * 6);
-    peer_send(PISS + 1, iss + 1 + 1460 * 9, TCP_ACK, 65535, NULL, 0);
+    /* open cwnd: nine segments, each ACKed: slow start gives 4380 + 9 MSS */
+    for (uint32_t k = 1; k <= 9; k++) {
+        tcp_send(&C, sendbuf, 1460);
+        peer_send(PISS + 1, iss + 1 + 1460 * k, TCP_ACK, 65535, NULL, 0);
+    }
     tn_tx_clear();
     tcp_send(&C, sendbuf, 1460 * 8);
     assert_int_equal(n_tcp_sent(), 8);
