@@ -85,7 +85,7 @@ TESTS := $(patsubst firmware/tests/%.c,$(HOST_OUT)/tests/%,$(TEST_SRC))
 $(HOST_OUT)/tests/%: firmware/tests/%.c $(HOST_LIBS)
 	@mkdir -p $(dir $@)
 	@echo '  TEST $@'
-	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
 
 # nb-probe: the stack as a Linux process, for host integration tests.
 PROBE := $(HOST_OUT)/nb-probe
@@ -102,7 +102,7 @@ FUZZ_OBJ := $(patsubst %.c,$(FUZZ_OUT)/obj/%.o,$(PORTABLE_SRC) $(HOST_PLAT_SRC))
 $(FUZZ_OUT)/obj/%.o: %.c | gen
 	@mkdir -p $(dir $@)
 	@echo '  CC   [fuzz] $<'
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -c $< -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
 $(FUZZ_OUT)/libnearboot.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -110,8 +110,35 @@ FUZZERS := $(patsubst firmware/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
 $(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
 	@mkdir -p $(dir $@)
 	@echo '  FUZZ $@'
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -MMD -MP -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
 		$(HOST_OUT)/libmbedtls.a -o $@
+
+# ---------------------------------------------------------------- fast host build
+# nb-probe with -O2 and no sanitizers, for benchmarks (the sanitized build
+# would measure ASan): build/host-fast/nb-probe. Same sources and flags
+# otherwise, its own objects (mbedTLS included).
+FAST_OUT := $(BUILD)/host-fast
+FAST_CFLAGS := -std=c11 -g -O2 -D_DEFAULT_SOURCE $(INCLUDES) $(MBEDTLS_DEFS)
+FAST_OBJ := $(patsubst %.c,$(FAST_OUT)/obj/%.o,$(PORTABLE_SRC) $(HOST_PLAT_SRC) $(PROBE_SRC))
+FAST_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(FAST_OUT)/mbedtls/%.o,$(MBEDTLS_SRC))
+$(FAST_OUT)/obj/%.o: %.c | gen
+	@mkdir -p $(dir $@)
+	@echo '  CC   [fast] $<'
+	$(Q)$(CLANG) $(FAST_CFLAGS) $(WARN) -MMD -MP -c $< -o $@
+$(FAST_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
+	@mkdir -p $(dir $@)
+	@$(CLANG) $(FAST_CFLAGS) -I$(MBEDTLS)/library -w -c $< -o $@
+$(FAST_OUT)/nb-probe: $(FAST_OBJ) $(FAST_MBEDTLS_OBJ)
+	@echo '  LINK $@'
+	$(Q)$(CLANG) $(FAST_CFLAGS) $(FAST_OBJ) $(FAST_MBEDTLS_OBJ) -o $@
+-include $(FAST_OBJ:.o=.d)
+
+.PHONY: probe-fast bench-net
+probe-fast: $(FAST_OUT)/nb-probe
+
+# TCP download throughput, nb-probe vs curl on the same link (root).
+bench-net: probe-fast $(LINK_PROG)
+	@NB_PROBE=$(FAST_OUT)/nb-probe NB_LINK=$(LINK_PROG) bash qemu-tests/bench/bench-net.sh
 
 # ---------------------------------------------------------------- lab tools
 LINK_PROG := $(HOST_OUT)/nb-link
@@ -153,4 +180,5 @@ test: all
 demo: efi
 	@bash qemu-tests/demo.sh
 
--include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d)
+-include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+	$(TESTS:=.d) $(FUZZERS:=.d) $(FUZZ_OBJ:.o=.d)

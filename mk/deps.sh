@@ -42,6 +42,11 @@ if [ ${#missing[@]} -gt 0 ]; then
         die "apt-get install failed; full log: $build/apt-install.log"; }
 fi
 
+# --- atftpd (lab TFTP server with windowsize; conflicts with tftpd-hpa as a
+# package, so it is unpacked under build/tools instead of installed) ---------
+bash "$top/qemu-tests/lib/fetch-atftpd.sh" "$build/tools/atftpd" >/dev/null ||
+    die "could not fetch atftpd (qemu-tests/lib/fetch-atftpd.sh)"
+
 # --- mbedTLS source ---------------------------------------------------------
 # shellcheck source=/dev/null
 . "$top/mk/mbedtls.pin"

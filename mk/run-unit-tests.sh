@@ -14,7 +14,8 @@ for t in "$@"; do
         printf 'unit: %-28s %3d ok\n' "$name" "$n"
     else
         n_ok=$(grep -c '^\[       OK \]' "$log")
-        n_bad=$(grep -c '^\[  FAILED  \]\|^\[  ERROR   \]' "$log")
+        # one "[  FAILED  ] test_x" line per failing test before cmocka's summary
+        n_bad=$(sed '/^\[==========\]/,$d' "$log" | grep -c '^\[  FAILED  \] ')
         [ "$n_bad" -gt 0 ] || n_bad=1
         pass=$((pass + n_ok)); fail=$((fail + n_bad)); failed+=("$name")
         printf 'unit: %-28s %3d ok, %d FAILED (log: %s)\n' "$name" "$n_ok" "$n_bad" "$log"

@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* TCP receive window for transfers: enough for ~330 Mbit/s at 40 ms RTT and
+/* TCP receive window for transfers: enough for ~400 Mbit/s at 40 ms RTT and
  * for everything the lab's links can do; allocated on first use. */
-#define FETCH_RXBUF (2u << 20)
+#define FETCH_RXBUF_DEFAULT (2u << 20)
 #define FETCH_TXBUF 8192u
 
 #define DEFAULT_CONNECT_MS 5000u
@@ -36,6 +36,7 @@
 static struct {
     struct nb_xport_tcp tcp;
     uint8_t *rx, *tx;
+    size_t rxcap;
     int ready;   /* buffers allocated, tcp initialized */
     int idle;    /* connected, between requests */
     enum nb_url_scheme scheme;
@@ -70,7 +71,9 @@ static nb_err pool_setup(void)
 {
     if (pool.ready)
         return NB_OK;
-    pool.rx = calloc(1, FETCH_RXBUF);
+    if (!pool.rxcap)
+        pool.rxcap = FETCH_RXBUF_DEFAULT;
+    pool.rx = calloc(1, pool.rxcap);
     pool.tx = calloc(1, FETCH_TXBUF);
     if (!pool.rx || !pool.tx) {
         free(pool.rx);
@@ -78,7 +81,7 @@ static nb_err pool_setup(void)
         pool.rx = pool.tx = NULL;
         return NB_E_NO_MEMORY;
     }
-    nb_xport_tcp_init(&pool.tcp, pool.rx, FETCH_RXBUF, pool.tx, FETCH_TXBUF, NULL);
+    nb_xport_tcp_init(&pool.tcp, pool.rx, pool.rxcap, pool.tx, FETCH_TXBUF, NULL);
     pool.ready = 1;
     return NB_OK;
 }
@@ -91,6 +94,33 @@ static void pool_drop(void)
 }
 
 void nb_fetch_close_all(void) { pool_drop(); }
+
+void nb_fetch_set_rxbuf(size_t bytes)
+{
+    if (!bytes)
+        bytes = FETCH_RXBUF_DEFAULT;
+    if (bytes == pool.rxcap)
+        return;
+    if (pool.ready) {
+        pool_drop();
+        /* the connection may still be closing: let go of it before the buffers */
+        if (pool.tcp.used)
+            tcp_abort(&pool.tcp.conn);
+        free(pool.rx);
+        free(pool.tx);
+        pool.rx = pool.tx = NULL;
+        pool.ready = 0;
+    }
+    pool.rxcap = bytes;
+}
+
+int nb_fetch_tcp_info(struct tcp_info *out)
+{
+    if (!pool.ready || !pool.tcp.used)
+        return 0;
+    tcp_get_info(&pool.tcp.conn, out);
+    return 1;
+}
 
 /* A kept connection is usable if it is quiet: no bytes, no end, no error. */
 static int pool_alive(void)
@@ -363,6 +393,7 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
 
     res->elapsed_us = nb_now_us() - t0;
     res->status = g.status;
+    res->version = g.version;
     res->redirects = g.redirects;
     res->reused = g.reused;
     res->restarted = g.restarted;

@@ -77,6 +77,7 @@ struct nb_fetch_result {
     int restarted;        /* the server could not resume: the data began again at 0 */
     int complete_already; /* [0, offset) was the whole file */
     unsigned status;      /* last HTTP status (0: none) */
+    unsigned version;     /* of the last HTTP response: 10 or 11 */
     unsigned redirects;
     int reused;           /* went over a kept-alive connection */
     char validator[NB_FETCH_VALIDATOR_MAX + 1]; /* pass back with offset to resume */
@@ -97,6 +98,15 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *result);
 
 /* Close kept-alive connections (before handing over to the next stage). */
 void nb_fetch_close_all(void);
+
+/* The TCP receive buffer (the window) for later connections; 0 restores the
+ * default (2 MiB). Takes effect once no connection is kept. */
+void nb_fetch_set_rxbuf(size_t bytes);
+
+/* TCP statistics of the last connection used (for tools and the hand-off
+ * record); 0 if there was none. */
+struct tcp_info;
+int nb_fetch_tcp_info(struct tcp_info *out);
 
 /* The console progress line, shared by every protocol:
  *   "http: [#####.....] 42% 6.7/16.0 MiB 12.3 MB/s" (or "http: 6.7 MiB 12.3 MB/s"

@@ -14,6 +14,7 @@
  *   REQUEST   RRQ (options or not)   lock TID, ACK 0 block 1: lock TID,  8: ask again       resend RRQ; after
  *             from a fresh port      -> TRANSFER     no options          without options;   `retries`: fail
  *                                                    -> TRANSFER         else fail          (no answer)
+ *             (ICMP unreachable: fail at once on the first request, retry on a restart's)
  *   TRANSFER  ACK at each window's   (a repeat while in order: deliver;  the session is     re-ACK the last
  *             end; ACK of the last   nothing came:   ahead: ACK the last lost: RESTART      in-order block;
  *             in-order block on a    ACK 0 again)    in-order block once; (or fail when     after `retries`:
@@ -31,7 +32,8 @@
  * After `windowsize` in-order blocks the last one is ACKed. A block ahead
  * of the next one wanted means a loss: the last in-order block is ACKed
  * once, so the server resends from there, and the rest of that window is
- * dropped. A block behind (a resent window whose ACK was lost, a duplicate)
+ * dropped; if the numbers go back while still ahead (the resent window
+ * lost its first block again), that ACK is repeated. A block behind (a resent window whose ACK was lost, a duplicate)
  * never reaches the sink; when it is the last in-order block it is ACKed
  * again. With windowsize 1 this is exactly RFC 1350's lock-step.
  *
@@ -40,8 +42,11 @@
  * atftpd and dnsmasq, but 1 for some servers. The convention is learned at
  * the wrap: block 0 settles it; block 1 where 0 is due is either a server
  * that wraps to 1 or block 0 lost, so it counts as a gap (ACK 65535) until
- * it is seen first after WRAP_VOTES separate ACKs (1 in lock-step, where a
- * server that wraps to 0 cannot send block 1 before we ACK block 0).
+ * it has been seen after WRAP_VOTES separate ACKs (1 in lock-step, where a
+ * server that wraps to 0 cannot send block 1 before we ACK block 0). A
+ * server that wraps to 0 would have to lose block 0 three times in a row to
+ * be misread. tftpd-hpa's "rollover" option, when asked for and
+ * acknowledged, settles it up front.
  *
  * Anycast: a TFTP session lives in one server process. When the route to
  * an anycast address moves mid-transfer, our ACKs reach a site that never
@@ -499,7 +504,9 @@ static nb_err begin_attempt(struct tftp *t, int with_options)
     t->wrap_votes = 0;
     t->in_window = 0;
     t->gap_acked = 0;
+    t->gap_ahead = 0;
     t->tries = 0;
+    t->request_icmp = NB_OK;
     t->rto_ms = t->rq.params.rto_ms;
     e = send_rrq(t);
     if (e != NB_OK) {
@@ -661,9 +668,12 @@ static void request_error(struct tftp *t, const struct tftp_pkt *k, uint16_t spo
 static void request_timer(struct tftp *t)
 {
     if (!backoff(t)) {
-        nb_snprintf(t->why, sizeof t->why, "no answer to the request, %u retransmissions",
-                    t->rq.params.retries);
-        finish(t, NB_E_TFTP_TIMEOUT);
+        if (t->request_icmp != NB_OK)
+            nb_snprintf(t->why, sizeof t->why, "ICMP: %s", nb_strerror(t->request_icmp));
+        else
+            nb_snprintf(t->why, sizeof t->why, "no answer to the request, %u retransmissions",
+                        t->rq.params.retries);
+        finish(t, t->request_icmp != NB_OK ? t->request_icmp : NB_E_TFTP_TIMEOUT);
         return;
     }
     nb_err e = send_rrq(t);
@@ -713,12 +723,16 @@ static void transfer_data(struct tftp *t, const struct tftp_pkt *k, uint16_t spo
     if (!in_order) {
         uint16_t ahead = (uint16_t)(k->block - want);
         if (ahead != 0 && ahead < 0x8000u) {
+            /* A gap. ACK once for the rest of this window; again only when
+             * the numbers go back (the server resent from our ACK and the
+             * first block was lost again). */
             NB_COUNT(CTR_TFTP_DROP_AHEAD);
-            if (!t->gap_acked) {
+            if (!t->gap_acked || ahead <= t->gap_ahead) {
                 send_ack(t, t->next - 1u);
                 NB_COUNT(CTR_TFTP_GAP_ACK_SENT);
                 t->gap_acked = 1;
             }
+            t->gap_ahead = ahead;
         } else {
             NB_COUNT(CTR_TFTP_DROP_STALE);
             if (t->next > 1 && k->block == wire_of(t, t->next - 1u))
@@ -744,6 +758,7 @@ static void transfer_data(struct tftp *t, const struct tftp_pkt *k, uint16_t spo
     t->tries = 0;
     t->rto_ms = t->rq.params.rto_ms;
     t->gap_acked = 0;
+    t->gap_ahead = 0;
     if (k->len < t->blksize) {
         send_ack(t, t->next - 1u);
         if (t->rq.progress)
@@ -854,7 +869,13 @@ int tftp_done(void *p)
     if (!t->finished && t->sock_open && t->sock.icmp_error != NB_OK) {
         nb_err why = t->sock.icmp_error;
         t->sock.icmp_error = NB_OK;
-        if (t->state == TS_REQUEST) {
+        if (t->state == TS_REQUEST && t->restarts > 0) {
+            /* A restart's request: the new site may still be coming up (a
+             * server restarting, routes converging); keep to the schedule. */
+            t->request_icmp = why;
+        } else if (t->state == TS_REQUEST) {
+            /* The first request: no TFTP server there. Fail fast, so the
+             * caller can try another server. */
             nb_snprintf(t->why, sizeof t->why, "ICMP: %s", nb_strerror(why));
             finish(t, why);
         } else if (t->state == TS_TRANSFER) {

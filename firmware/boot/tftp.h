@@ -187,7 +187,9 @@ struct tftp {
     unsigned ack_epoch, vote_epoch;
     unsigned in_window;      /* in-order blocks since our last ACK */
     int gap_acked;           /* an ACK for a gap was sent; wait for the resend */
+    uint16_t gap_ahead;      /* how far ahead the latest out-of-order block was */
     unsigned tries;          /* retransmissions since the last progress */
+    nb_err request_icmp;     /* an ICMP error about a restart's RRQ (retried) */
     uint32_t rto_ms;
     uint64_t last_progress_us;
 };

@@ -7,7 +7,9 @@
 #include "psa/crypto.h"
 #include <string.h>
 
-/* 256-bit security strength: 32 bytes of entropy plus a 16-byte nonce. */
+/* Entropy input per (re)seed: 48 bytes, well above the 32 that 256-bit
+ * security strength needs; mbedTLS adds half as much again as the nonce at
+ * instantiation (72 bytes in all). */
 #define SEED_LEN 48u
 
 static mbedtls_hmac_drbg_context drbg;

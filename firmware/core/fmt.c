@@ -48,10 +48,10 @@ static void put_num(struct out *o, const struct spec *sp, uintmax_t v, int neg,
     const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
     char tmp[sizeof(uintmax_t) * 3 + 2];
     int n = 0;
-    do {
+    while (v || (n == 0 && sp->precision != 0)) { /* "%.0d" of 0 prints nothing */
         tmp[n++] = digits[v % base];
         v /= base;
-    } while (v);
+    }
     char sign = neg ? '-' : sp->plus ? '+' : sp->space ? ' ' : 0;
     int ndigits = n < sp->precision ? sp->precision : n;
     int total = ndigits + (sign ? 1 : 0);
@@ -110,11 +110,12 @@ static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
         else break;
     }
     if (*f == '*') {
-        sp->width = va_arg(*ap, int);
-        if (sp->width < 0) {
+        int w = va_arg(*ap, int);
+        if (w < 0) {
             sp->left = 1;
-            sp->width = -sp->width;
+            w = w == -0x7fffffff - 1 ? 0x7fffffff : -w;
         }
+        sp->width = w;
         f++;
     } else {
         for (; *f >= '0' && *f <= '9'; f++)
@@ -182,12 +183,13 @@ int nb_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
             put(&o, 'x');
             put_num(&o, &sp, (uintptr_t)va_arg(ap, void *), 0, 16, 0);
             break;
-        case 'c': {
-            char c[2] = { (char)va_arg(ap, int), 0 };
-            sp.precision = 1;
-            put_str(&o, &sp, c);
+        case 'c':
+            if (!sp.left)
+                pad(&o, ' ', sp.width - 1);
+            put(&o, (char)va_arg(ap, int)); /* a NUL is written and counted, as in C */
+            if (sp.left)
+                pad(&o, ' ', sp.width - 1);
             break;
-        }
         case 's': put_str(&o, &sp, va_arg(ap, const char *)); break;
         case '%': put(&o, '%'); break;
         default:

@@ -107,6 +107,29 @@ def no_addrs6():  # ADVERTISE: NoAddrsAvail in the IA_NA, a message status
             status6(1, b"") + opt6(7, b"\x00"))
 
 
+def nearboot_reply6():  # domains (24), boot parameters (60), site URLs (17), 82/83
+    domains = b"\x03lab\x07example\x00" + b"\x04boot\x03lab\x07example\x00"
+    params = b"".join(struct.pack("!H", len(p)) + p for p in (b"console=ttyS0", b"quiet"))
+    sites = struct.pack("!I", 32473) + b"".join(
+        opt6(1, u) for u in (b"https://site-a.example/nearboot", b"https://site-b.example/nearboot"))
+    return (reply6(7) + opt6(24, domains) + opt6(60, params) + opt6(17, sites) +
+            opt6(82, struct.pack("!I", 3600)) + opt6(83, struct.pack("!I", 3600)) +
+            opt6(14, b""))
+
+
+def multi_ia6():  # ADVERTISE: several IA_NAs (T1 > T2, preferred > valid), 82, rapid-commit REPLY shape
+    def ia(iaid, t1, t2, addrs):
+        body = struct.pack("!III", iaid, t1, t2)
+        for a, pl, vl in addrs:
+            body += opt6(5, a + struct.pack("!II", pl, vl) + status6(0, b""))
+        return opt6(3, body)
+    a2 = ADDR[:15] + b"\x02"
+    return (bytes([2, 0x01, 0x02, 0x03]) + opt6(1, CLIENT_DUID) + opt6(2, SERVER_DUID) +
+            ia(1, 0, 0, []) + ia(2, 500, 400, [(ADDR, 1, 2)]) + ia(3, 100, 200, [(ADDR, 9, 8), (a2, 8, 9)]) +
+            ia(4, 0, 0, [(a2, 0, 0)]) + ia(5, 1, 1, [(ADDR, 1, 1)]) + opt6(7, b"\x0a") +
+            opt6(82, struct.pack("!I", 120)) + status6(0, b"success"))
+
+
 SEEDS = {
     "fuzz_dhcp4_msg": {
         "ack.bin": ack(),
@@ -120,6 +143,8 @@ SEEDS = {
         "advertise.bin": reply6(2),
         "reply-cached-1472.bin": reply6(7).ljust(1472, b"\0"),
         "advertise-noaddrs.bin": no_addrs6(),
+        "reply-nearboot.bin": nearboot_reply6(),
+        "advertise-multi-ia.bin": multi_ia6(),
     },
 }
 

@@ -5,9 +5,9 @@
  * PixieFail, picoTCP), so the name walk is deliberately boring: one
  * iterative loop (name_read) that decodes a name into a flat, lower-cased
  * wire-form buffer. A compression pointer must point strictly before the
- * start of the run of labels it ends (so every jump goes below everything
- * read so far and a walk can never revisit a byte), never into the header,
- * and at most MAX_JUMPS times per name; a label is at most 63 bytes (the
+ * start of the run of labels it ends (so the runs' starts strictly decrease
+ * and no walk can loop, whatever the bytes), never into the header, and at
+ * most MAX_JUMPS times per name; a label is at most 63 bytes (the
  * reserved 01/10 label types are refused) and the decoded name at most 255
  * bytes. Every read is checked against the message length first. Names are
  * compared as those flat buffers, so comparison is case-insensitive and
@@ -27,10 +27,11 @@
  * DRBG id, kept until the query ends, so a late answer from a server asked
  * earlier still counts, and only on the socket that asked that server.
  * SERVFAIL, REFUSED, other error codes, a send failure or an ICMP error
- * retire that server for the query at once; NXDOMAIN, NODATA, an answer and
- * TC=1 end the query. A reply from any other address or port, or one that
- * does not match, is counted and dropped without disturbing the query, so a
- * spoofer can at most race the real server, never steer the query.
+ * retire that server for the query at once; NXDOMAIN (for both queries: it
+ * is about the name), NODATA, an answer and TC=1 end the query. A reply
+ * from any other address or port, or one that does not match, is counted
+ * and dropped without disturbing the query: an off-path spoofer has to guess
+ * port and id and win a race, and cannot cut the query short either.
  *
  * Simplifications: no cache (one resolution per boot stage is the norm), no
  * EDNS(0) (answers are limited to 512 bytes, ample for DNS_MAX_ADDRS), no
@@ -380,6 +381,14 @@ void dns_add_server(const struct nb_ip *server)
 static const uint32_t round_ms[] = { 1000, 2000 };
 #define N_ROUNDS (sizeof round_ms / sizeof round_ms[0])
 
+/* When one query's answer comes from a server, a sibling query still
+ * waiting on that server is sent again after this grace. The usual cause
+ * is local: ARP and NDP hold only the newest packet for an unresolved
+ * neighbour, so of two queries sent at once to a new server (or router)
+ * one is dropped before it leaves; waiting a full round for it would cost
+ * a second on most boots. Once per query and server. */
+#define NUDGE_MS 100u
+
 struct dns_query;
 
 /* One server as asked by one query: its own socket (DRBG port) and id, kept
@@ -389,7 +398,9 @@ struct dns_ask {
     struct udp_sock sock;
     uint16_t id;
     uint8_t open;
-    uint8_t dead; /* answered SERVFAIL/REFUSED, or cannot be reached */
+    uint8_t sent;   /* transmissions so far */
+    uint8_t nudged; /* sent again early for a sibling's sake (NUDGE_MS) */
+    uint8_t dead;   /* answered SERVFAIL/REFUSED, or cannot be reached */
 };
 
 struct dns_lookup;
@@ -399,6 +410,7 @@ struct dns_query {
     struct nb_timer timer;
     uint16_t qtype;
     unsigned step;       /* round * n_servers + server being waited on */
+    int nudge_due;       /* the timer is a nudge: resend, same step */
     int finished;
     nb_err result;       /* once finished */
     nb_err last_fault;   /* what the last server to fail did */
@@ -446,7 +458,7 @@ static void query_finish(struct dns_query *q, nb_err result)
 static void rx(struct udp_sock *s, const struct nb_ip *src, uint16_t sport,
                const struct nb_ip *dst, const uint8_t *data, size_t len);
 
-/* Send the query to a's server in round `round` and wait. */
+/* Send the query to a's server and wait for round `round`. */
 static nb_err ask_send(struct dns_ask *a, unsigned round)
 {
     struct dns_query *q = a->q;
@@ -463,7 +475,10 @@ static nb_err ask_send(struct dns_ask *a, unsigned round)
     e = udp_sendto(&a->sock, NULL, ask_server(a), DNS_PORT, q->qmsg, q->qlen);
     if (e != NB_OK)
         return e;
-    NB_COUNT(round ? CTR_DNS_RETRANSMIT : CTR_DNS_QUERY);
+    NB_COUNT(a->sent ? CTR_DNS_RETRANSMIT : CTR_DNS_QUERY);
+    if (a->sent < 255)
+        a->sent++;
+    q->nudge_due = 0;
     nb_timer_arm(&q->timer, (uint64_t)round_ms[round] * 1000u);
     return NB_OK;
 }
@@ -517,6 +532,12 @@ static void timer_fired(struct nb_timer *t)
     if (q->finished)
         return;
     struct dns_ask *a = &q->ask[q->step % q->lk->n_servers];
+    if (q->nudge_due) {
+        nb_err e = ask_send(a, q->step / q->lk->n_servers);
+        if (e != NB_OK)
+            ask_fail_and_go(a, e);
+        return;
+    }
     char srv[NB_IP6_TEXT_MAX];
     nb_ip_text(srv, sizeof srv, ask_server(a));
     nb_warn("dns: %s %s: server %s: no answer within %u ms", q->lk->name, type_name(q->qtype),
@@ -525,6 +546,33 @@ static void timer_fired(struct nb_timer *t)
     NB_COUNT(CTR_DNS_SERVER_NEXT);
     q->step++;
     query_go(q);
+}
+
+/* a's server answered its query with `verdict`: NXDOMAIN holds for every
+ * type, so it ends the siblings too; otherwise a sibling waiting on the same
+ * server is nudged (NUDGE_MS). */
+static void siblings_answered(struct dns_ask *a, nb_err verdict)
+{
+    struct dns_lookup *lk = a->q->lk;
+    unsigned j = ask_index(a);
+    for (unsigned i = 0; i < lk->nq; i++) {
+        struct dns_query *o = &lk->q[i];
+        if (o == a->q || o->finished)
+            continue;
+        if (verdict == NB_E_DNS_NXDOMAIN) {
+            o->answered_by = a->q->answered_by;
+            query_finish(o, NB_E_DNS_NXDOMAIN);
+            continue;
+        }
+        struct dns_ask *b = &o->ask[j];
+        uint64_t nudge_at = nb_now_us() + NUDGE_MS * 1000u;
+        if (o->step % lk->n_servers == j && !b->dead && !b->nudged && !o->nudge_due &&
+            o->timer.armed && o->timer.deadline_us > nudge_at) {
+            b->nudged = 1;
+            o->nudge_due = 1;
+            nb_timer_arm_at(&o->timer, nudge_at);
+        }
+    }
 }
 
 static void rx(struct udp_sock *s, const struct nb_ip *src, uint16_t sport,
@@ -553,6 +601,7 @@ static void rx(struct udp_sock *s, const struct nb_ip *src, uint16_t sport,
         q->res = got;
         q->answered_by = *src;
         query_finish(q, e);
+        siblings_answered(a, e);
         return;
     case NB_E_DNS_SERVFAIL:
     case NB_E_DNS_REFUSED:

@@ -45,8 +45,8 @@
  * the path's payload size minus the TCP header (RFC 6691); RTO per RFC 6298
  * with Karn's rule (one segment timed at a time, never a retransmitted one),
  * exponential backoff to 60 s; slow start and congestion avoidance per RFC
- * 5681 (byte counting, L=1 SMSS); fast retransmit on the third duplicate ACK
- * and NewReno recovery (RFC 6582). The peer's SACK blocks are parsed but not
+ * 5681 (byte counting, L=1 SMSS); limited transmit (RFC 3042); fast
+ * retransmit on the third duplicate ACK and NewReno recovery (RFC 6582). The peer's SACK blocks are parsed but not
  * used: we send little (requests, TLS handshakes), and NewReno recovers that.
  * A zero window is probed with an old-sequence ACK, backed off like the RTO.
  *
@@ -1038,6 +1038,16 @@ static void ack_dup(struct tcp_conn *c)
         c->cwnd += mss; /* each further duplicate: a segment left the network */
         return;
     }
+    if (c->dupacks < 3) {
+        /* Limited transmit (RFC 3042): a new segment for each of the first
+         * two duplicates, so a small window still gets its third one. */
+        uint32_t cwnd = c->cwnd;
+        c->cwnd = (c->snd_max - c->snd_una) + mss; /* exactly one new segment */
+        if (c->snd_nxt == c->snd_max)
+            tcp_output(c);
+        c->cwnd = cwnd;
+        return;
+    }
     if (c->dupacks != 3 || !SEQ_GT(c->snd_una, c->recover))
         return; /* RFC 6582 §3.2 (1): not for data sent before the last loss */
     uint32_t flight = c->snd_max - c->snd_una;
@@ -1153,7 +1163,12 @@ static void input_synced(struct tcp_conn *c, const struct tcp_seg *s)
     /* Sequence check: some of it at or after RCV.NXT, none past the window.
      * (A zero-window probe at RCV.NXT passes, so its ACK is processed.) */
     if (SEQ_LT(s->seq + seglen, c->rcv_nxt) || SEQ_GT(s->seq, c->rcv_nxt + wnd)) {
-        NB_COUNT(CTR_TCP_DROP_SEQ);
+        if (SEQ_LT(s->seq + seglen, c->rcv_nxt) && seglen) {
+            NB_COUNT(CTR_TCP_RX_DUP); /* an old retransmission */
+            c->st_dup++;
+        } else {
+            NB_COUNT(CTR_TCP_DROP_SEQ);
+        }
         send_ack(c);
         return;
     }

@@ -149,6 +149,7 @@ void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
 #define TX_SLOTS 32u
 #define TX_FRAME_MAX 2048u
 #define IDLE_BEFORE_SLEEP_US 5000u
+#define MAX_SLEEP_US 10000u
 
 static uint8_t tx_ring[TX_SLOTS][TX_FRAME_MAX];
 static uint8_t tx_busy[TX_SLOTS];
@@ -225,8 +226,8 @@ static void snp_wait(struct netdev *dev, uint64_t deadline_us)
         uefi_bs->CreateEvent(EVT_TIMER, 0, NULL, NULL, &wait_timer) != EFI_SUCCESS)
         return;
     uint64_t us = deadline_us - now;
-    if (us > 1000000u)
-        us = 1000000u; /* wake at least once a second regardless */
+    if (us > MAX_SLEEP_US)
+        us = MAX_SLEEP_US; /* not every SNP signals WaitForPacket (iPXE's waits for its tick) */
     uefi_bs->SetTimer(wait_timer, TimerRelative, us * 10u);
     EFI_EVENT events[2] = { snp->WaitForPacket, wait_timer };
     UINTN index;

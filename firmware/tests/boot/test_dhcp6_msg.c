@@ -523,6 +523,248 @@ static void test_fuzz_seed_matches(void **state)
     assert_memory_equal(file, p.b, n);
 }
 
+
+/* ---- options added with the client (boot/dhcp6.c) ---- */
+
+static void test_ia_table_and_lifetimes(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    put_ia(&p, 0x11, 0, 0);             /* no address */
+    put_ia(&p, 0x22, 2, 0x20);          /* two addresses: first kept, both counted */
+    size_t ia = t6_open(&p, 3);         /* T1 > T2: discarded as a whole */
+    t_be32(&p, 0x33);
+    t_be32(&p, 500);
+    t_be32(&p, 400);
+    t6_close(&p, ia);
+    ia = t6_open(&p, 3);                /* preferred > valid: the address is skipped */
+    t_be32(&p, 0x44);
+    t_be32(&p, 0);
+    t_be32(&p, 0);
+    size_t a = t6_open(&p, 5);
+    t_put(&p, t6_addr, 16);
+    t_be32(&p, 100);
+    t_be32(&p, 99);
+    t6_close(&p, a);
+    t6_close(&p, ia);
+    put_ia(&p, 0x55, 1, 0x50);
+    put_ia(&p, 0x66, 1, 0x60);          /* beyond DHCP6_MAX_IA: not kept */
+    parse_ok(&p, &m);
+    assert_int_equal(m.nia, DHCP6_MAX_IA);
+    assert_int_equal(m.ia[0].iaid, 0x11);
+    assert_int_equal(m.ia[0].naddr, 0);
+    assert_int_equal(m.ia[1].iaid, 0x22);
+    assert_int_equal(m.ia[1].naddr, 2);
+    assert_int_equal(m.ia[1].addr[15], 0x20);
+    assert_int_equal(m.ia[1].t1_s, 100);
+    assert_int_equal(m.ia[1].t2_s, 200);
+    assert_int_equal(m.ia[1].preferred_s, 10);
+    assert_int_equal(m.ia[1].valid_s, 20);
+    assert_int_equal(m.ia[2].iaid, 0x44);
+    assert_int_equal(m.ia[2].naddr, 0);
+    assert_int_equal(m.ia[3].iaid, 0x55);
+    assert_null(dhcp6_find_ia(&m, 0x33));
+    assert_null(dhcp6_find_ia(&m, 0x66));
+    assert_ptr_equal(dhcp6_find_ia(&m, 0x55), &m.ia[3]);
+    assert_int_equal(m.iaid, 0x22); /* the flat view: first IA_NA with an address */
+}
+
+static void test_status_text(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    t6_status(&p, 0, "all fine");
+    size_t ia = t6_open(&p, 3);
+    t_zeros(&p, 12);
+    t6_status(&p, 2, "no\x01" "addresses\xff");
+    t6_close(&p, ia);
+    t6_status(&p, 1, "second failure");
+    parse_ok(&p, &m);
+    assert_string_equal(m.status_msg, "no?addresses?");
+    assert_int_equal(m.status, 1);
+    assert_int_equal(m.ia_status, 2);
+    char long_msg[200];
+    memset(long_msg, 'x', sizeof long_msg - 1);
+    long_msg[sizeof long_msg - 1] = 0;
+    t6_begin(&p, REPLY, 7);
+    t6_status(&p, 5, long_msg);
+    parse_ok(&p, &m);
+    assert_int_equal(strlen(m.status_msg), DHCP6_STATUS_MSG_MAX - 1);
+    t6_begin(&p, REPLY, 7);
+    t6_status(&p, 4, "");
+    parse_ok(&p, &m);
+    assert_string_equal(m.status_msg, "status 4");
+}
+
+static void test_rapid_commit_and_max_rt(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 14, NULL, 0);
+    t6_opt(&p, 82, "\x00\x00\x0e\x10", 4);
+    t6_opt(&p, 83, "\x00\x00\x00\x3c", 4);
+    parse_ok(&p, &m);
+    assert_int_equal(m.have, DHCP6_HAVE_RAPID_COMMIT | DHCP6_HAVE_SOL_MAX_RT | DHCP6_HAVE_INF_MAX_RT);
+    assert_int_equal(m.sol_max_rt_s, 3600);
+    assert_int_equal(m.inf_max_rt_s, 60);
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 14, "x", 1);
+    expect_err(&p, NB_E_MALFORMED);
+    for (size_t n = 0; n <= 5; n++) {
+        if (n == 4)
+            continue;
+        t6_begin(&p, REPLY, 7);
+        t6_opt(&p, 82, "\0\0\0\0\0", n);
+        expect_err(&p, NB_E_MALFORMED);
+        t6_begin(&p, REPLY, 7);
+        t6_opt(&p, 83, "\0\0\0\0\0", n);
+        expect_err(&p, NB_E_MALFORMED);
+    }
+}
+
+static void test_domain_list(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 24, "\3lab\10nearboot\4test\0\7example\0\0\2a!\0\1_\3x-y\0\1a\0\1b\0\1c\0", 49);
+    parse_ok(&p, &m);
+    /* the root and "a!" are skipped; four kept, the fifth beyond the count */
+    assert_int_equal(m.ndomains, 4);
+    assert_string_equal(m.domains[0], "lab.nearboot.test");
+    assert_string_equal(m.domains[1], "example");
+    assert_string_equal(m.domains[2], "_.x-y");
+    assert_string_equal(m.domains[3], "a");
+    static const char *const bad[] = {
+        "\3lab",           /* no root label */
+        "\4lab\0",         /* label runs past the end */
+        "\300\14",         /* compression */
+        "\100aaaa",        /* label of 64 */
+    };
+    static const size_t bad_len[] = { 4, 5, 2, 5 };
+    for (size_t i = 0; i < T_ARRAY_LEN(bad); i++) {
+        t6_begin(&p, REPLY, 7);
+        t6_opt(&p, 24, bad[i], bad_len[i]);
+        expect_err(&p, NB_E_MALFORMED);
+    }
+    /* 255 octets of wire form is the limit (RFC 1035 §3.1) */
+    uint8_t name[300];
+    size_t n = 0;
+    while (n + 64 < 255) {
+        name[n++] = 63;
+        memset(name + n, 'a', 63);
+        n += 63;
+    }
+    size_t last = 254 - n - 1; /* label length that brings the name to 255 with the root */
+    name[n++] = (uint8_t)last;
+    memset(name + n, 'b', last);
+    n += last;
+    name[n++] = 0;
+    assert_int_equal(n, 255);
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 24, name, n);
+    parse_ok(&p, &m);
+    assert_int_equal(m.ndomains, 1);
+    assert_int_equal(strlen(m.domains[0]), 253);
+    name[n - 1 - last - 1]++; /* one more octet: 256 */
+    memmove(name + n, name + n - 1, 1);
+    name[n - 1] = 'b';
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 24, name, n + 1);
+    expect_err(&p, NB_E_MALFORMED);
+}
+
+static void test_boot_params(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 60, "\0\15console=ttyS0\0\0\0\1x\0\1y\0\1z", 26);
+    parse_ok(&p, &m);
+    assert_int_equal(m.nparams, 4);
+    assert_string_equal(m.boot_params[0], "console=ttyS0");
+    assert_string_equal(m.boot_params[1], "");
+    assert_string_equal(m.boot_params[2], "x");
+    assert_string_equal(m.boot_params[3], "y");
+    static const char *const bad[] = { "\0", "\0\2x", "\0\1\n", "\0\1\x7f" };
+    static const size_t bad_len[] = { 1, 3, 3, 3 };
+    for (size_t i = 0; i < T_ARRAY_LEN(bad); i++) {
+        t6_begin(&p, REPLY, 7);
+        t6_opt(&p, 60, bad[i], bad_len[i]);
+        expect_err(&p, NB_E_MALFORMED);
+    }
+    uint8_t big[2 + 256];
+    big[0] = 1, big[1] = 0;
+    memset(big + 2, 'p', 256);
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 60, big, sizeof big);
+    expect_err(&p, NB_E_MALFORMED);
+    big[0] = 0, big[1] = 255;
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 60, big, 257);
+    parse_ok(&p, &m);
+    assert_int_equal(strlen(m.boot_params[0]), 255);
+}
+
+static void test_nearboot_vendor_opts(void **state)
+{
+    (void)state;
+    struct t_pkt p;
+    struct dhcp6_msg m;
+    t6_begin(&p, REPLY, 7);
+    size_t v = t6_open(&p, 17);
+    t_be32(&p, 343); /* somebody else's: not walked */
+    t_put(&p, "\xff\xff\xff", 3);
+    t6_close(&p, v);
+    v = t6_open(&p, 17);
+    t_be32(&p, DHCP6_NB_ENTERPRISE);
+    t6_opt(&p, 1, "https://a.test/", 15);
+    t6_opt(&p, 2, "ignored", 7);
+    for (int i = 0; i < 4; i++)
+        t6_opt(&p, 1, "https://b.test/", 15);
+    t6_close(&p, v);
+    parse_ok(&p, &m);
+    assert_int_equal(m.nsites, DHCP6_MAX_SITES);
+    assert_string_equal(m.sites[0], "https://a.test/");
+    assert_string_equal(m.sites[3], "https://b.test/");
+    /* a broken site URL refuses the message even beyond the count */
+    static const char *const bad[] = { "", "https://a b/", "https://\x01/" };
+    for (size_t i = 0; i < T_ARRAY_LEN(bad); i++) {
+        for (int extra = 0; extra <= 4; extra += 4) {
+            t6_begin(&p, REPLY, 7);
+            v = t6_open(&p, 17);
+            t_be32(&p, DHCP6_NB_ENTERPRISE);
+            for (int k = 0; k < extra; k++)
+                t6_opt(&p, 1, "https://b.test/", 15);
+            t6_opt(&p, 1, bad[i], strlen(bad[i]));
+            t6_close(&p, v);
+            expect_err(&p, NB_E_MALFORMED);
+        }
+    }
+    char url[300];
+    memset(url, 'u', sizeof url);
+    t6_begin(&p, REPLY, 7);
+    v = t6_open(&p, 17);
+    t_be32(&p, DHCP6_NB_ENTERPRISE);
+    t6_opt(&p, 1, url, 256);
+    t6_close(&p, v);
+    expect_err(&p, NB_E_MALFORMED);
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 17, "\0\0\x7e", 3); /* shorter than the enterprise number */
+    expect_err(&p, NB_E_MALFORMED);
+    t6_begin(&p, REPLY, 7);
+    t6_opt(&p, 17, "\0\0\x7e\xd9\0\1\0\5abc", 11); /* sub-option past its end */
+    expect_err(&p, NB_E_BAD_OPTION);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -540,6 +782,12 @@ int main(void)
         cmocka_unit_test(test_every_truncation),
         cmocka_unit_test(test_single_byte_mutations),
         cmocka_unit_test(test_fuzz_seed_matches),
+        cmocka_unit_test(test_ia_table_and_lifetimes),
+        cmocka_unit_test(test_status_text),
+        cmocka_unit_test(test_rapid_commit_and_max_rt),
+        cmocka_unit_test(test_domain_list),
+        cmocka_unit_test(test_boot_params),
+        cmocka_unit_test(test_nearboot_vendor_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

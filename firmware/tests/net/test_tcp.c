@@ -1045,6 +1045,29 @@ static void test_fast_retransmit_newreno(void **state)
     assert_false(C.t_rtx.armed);
 }
 
+static void test_limited_transmit(void **state)
+{
+    (void)state;
+    establish();
+    fill_pattern(sendbuf, 0, sizeof sendbuf);
+    /* the initial window holds 3 segments; 10 are queued */
+    assert_int_equal(tcp_send(&C, sendbuf, 1460 * 10), 1460 * 10);
+    assert_int_equal(n_tcp_sent(), 3);
+    tn_tx_clear();
+    /* each of the first two duplicate ACKs lets one new segment out (RFC 3042) */
+    peer_send(PISS + 1, iss + 1, TCP_ACK, 65535, NULL, 0); /* a window update (now scaled): not a duplicate */
+    peer_send(PISS + 1, iss + 1, TCP_ACK, 65535, NULL, 0);
+    assert_int_equal(n_tcp_sent(), 1);
+    assert_int_equal(last_tcp()->seq, iss + 1 + 1460 * 3);
+    peer_send(PISS + 1, iss + 1, TCP_ACK, 65535, NULL, 0);
+    assert_int_equal(n_tcp_sent(), 2);
+    assert_int_equal(last_tcp()->seq, iss + 1 + 1460 * 4);
+    /* the third: fast retransmit of the first segment */
+    peer_send(PISS + 1, iss + 1, TCP_ACK, 65535, NULL, 0);
+    assert_int_equal(last_tcp()->seq, iss + 1);
+    assert_int_equal(nb_counters[CTR_TCP_FAST_RETRANSMIT], 1);
+}
+
 static void test_zero_window_probe(void **state)
 {
     (void)state;
@@ -1252,6 +1275,7 @@ int main(void)
         T(test_rto_timing_karn_backoff),
         T(test_rto_gives_up),
         T(test_fast_retransmit_newreno),
+        T(test_limited_transmit),
         T(test_zero_window_probe),
         T(test_persist_never_gives_up_and_idle_timeout),
         T(test_syn_retries_and_timeout),
