@@ -140,6 +140,12 @@ probe-fast: $(FAST_OUT)/nb-probe
 bench-net: probe-fast $(LINK_PROG)
 	@NB_PROBE=$(FAST_OUT)/nb-probe NB_LINK=$(LINK_PROG) bash qemu-tests/bench/bench-net.sh
 
+# TFTP windowsize 1 vs 16 at 2 and 40 ms RTT, 16 MiB from atftpd (root; one
+# part of bench-transfer).
+.PHONY: bench-transfer-tftp
+bench-transfer-tftp: probe-fast $(LINK_PROG)
+	@NB_PROBE=$(FAST_OUT)/nb-probe NB_LINK=$(LINK_PROG) bash qemu-tests/bench/bench-transfer-tftp.sh
+
 # ---------------------------------------------------------------- lab tools
 LINK_PROG := $(HOST_OUT)/nb-link
 $(LINK_PROG): $(wildcard qemu-tests/link/*.c qemu-tests/link/*.h)

@@ -654,8 +654,8 @@ static void request_error(struct tftp *t, const struct tftp_pkt *k, uint16_t spo
     note_error(t, k);
     server_text(t, srv, sizeof srv);
     if (k->code == TFTP_EC_OPTIONS && t->sent_options) {
-        nb_say("tftp: server at %s refused the options (ERROR 8 \"%s\"); asking again without", srv,
-               k->msg);
+        nb_say("tftp: server at %s refused the options (ERROR 8 \"%s\"); asking again without "
+               "options", srv, k->msg);
         t->options_refused = 1;
         nb_err e = begin_attempt(t, 0);
         if (e != NB_OK)

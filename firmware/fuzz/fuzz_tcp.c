@@ -208,6 +208,7 @@ static void run_state_machine(struct rd *r)
     prm.time_wait_ms = (cfg & 0x10) ? 0 : 1000;
     prm.idle_timeout_ms = (cfg & 0x20) ? 3000 : 0;
     prm.data_retries = 4;
+    prm.ack_burst_max = (cfg & 0x40) ? 2 : 16;
     struct nb_ip dst = nb_ip_from(4, peer_ip);
     read_pos = 0;
     last_tx_arp = 0;

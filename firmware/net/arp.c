@@ -3,8 +3,10 @@
  *
  * Cache entry states:
  *   FREE -> INCOMPLETE   a packet needs the MAC: request sent, packet queued
+ *                        (up to ARP_QUEUE_MAX per entry: a DNS A and AAAA query,
+ *                        or a SYN and a DHCP packet, often leave together)
  *   INCOMPLETE -> READY  a reply (or a request naming us) gives the MAC
- *   INCOMPLETE -> FREE   ARP_TRIES requests unanswered: queued packet dropped
+ *   INCOMPLETE -> FREE   ARP_TRIES requests unanswered: queued packets dropped
  *   READY -> FREE        ARP_LIFETIME passed since the MAC was last confirmed
  *   READY -> VERIFY      someone claims the IP with a different MAC: the old
  *                        MAC is asked again (unicast) before anything changes
@@ -29,6 +31,7 @@
 #define ARP_RETRY_US 1000000u
 #define ARP_LIFETIME_US (120u * 1000000u)
 #define ARP_PKT_LEN 28u
+#define ARP_QUEUE_MAX 4u
 
 enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_READY, ARP_VERIFY };
 
@@ -39,7 +42,8 @@ struct arp_entry {
     uint8_t claimed_mac[6]; /* VERIFY: the MAC that wants to take over */
     unsigned tries;
     uint64_t confirmed_us;
-    struct pkb *queued;     /* newest packet waiting for resolution */
+    struct pkb *queued;     /* packets waiting for resolution, oldest first */
+    unsigned nqueued;
     struct nb_timer timer;
 };
 
@@ -82,22 +86,50 @@ static void send_request(struct arp_entry *e, const uint8_t *dst_mac)
     send_arp(1, dst_mac ? dst_mac : eth_broadcast, zero_mac, net_if()->ip4, e->ip);
 }
 
+static void drop_queue(struct arp_entry *e)
+{
+    while (e->queued) {
+        struct pkb *q = e->queued;
+        e->queued = q->next;
+        NB_COUNT(CTR_ARP_QUEUE_DROP);
+        pkb_free(q);
+    }
+    e->nqueued = 0;
+}
+
 static void entry_free(struct arp_entry *e)
 {
     nb_timer_cancel(&e->timer);
-    if (e->queued) {
-        NB_COUNT(CTR_ARP_QUEUE_DROP);
-        pkb_free(e->queued);
-    }
+    drop_queue(e);
     memset(e, 0, sizeof *e);
 }
 
 static void flush_queue(struct arp_entry *e)
 {
-    struct pkb *q = e->queued;
-    e->queued = NULL;
-    if (q)
+    while (e->queued) {
+        struct pkb *q = e->queued;
+        e->queued = q->next;
+        q->next = NULL;
         eth_output(q, e->mac, ETH_P_IP);
+    }
+    e->nqueued = 0;
+}
+
+static void enqueue(struct arp_entry *e, struct pkb *p)
+{
+    if (e->nqueued >= ARP_QUEUE_MAX) { /* drop the oldest: the newest carries the latest state */
+        struct pkb *old = e->queued;
+        e->queued = old->next;
+        e->nqueued--;
+        NB_COUNT(CTR_ARP_QUEUE_DROP);
+        pkb_free(old);
+    }
+    p->next = NULL;
+    struct pkb **tail = &e->queued;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+    e->nqueued++;
 }
 
 static void entry_timer(struct nb_timer *t)
@@ -239,11 +271,7 @@ nb_err arp_output(struct pkb *p, const uint8_t next_hop[4])
         send_request(e, NULL);
         nb_timer_arm(&e->timer, ARP_RETRY_US);
     }
-    if (e->queued) {
-        NB_COUNT(CTR_ARP_QUEUE_DROP); /* keep the newest: it carries the latest state */
-        pkb_free(e->queued);
-    }
-    e->queued = p;
+    enqueue(e, p);
     return NB_OK;
 }
 

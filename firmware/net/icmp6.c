@@ -10,9 +10,9 @@
  *                      walked through its extension headers to its transport
  *                      ports and the transport is told (udp/tcp_icmp_error);
  *                      Packet Too Big also lowers the path MTU (RFC 8201)
+ *   130 (MLD query)    answered by net/mld6.c
  *   133-137            neighbour discovery (net/nd6.c)
- *   anything else      counted and dropped (MLD queries: we are a host on
- *                      one link and never leave the groups we are in)
+ *   anything else      counted and dropped
  * Send errors: never about an ICMPv6 error or a redirect, never to an
  * unspecified or multicast source, not to a multicast destination except
  * Packet Too Big and Parameter Problem for an option type 10xxxxxx;
@@ -26,6 +26,7 @@
 #include "net/csum.h"
 #include "net/ip.h"
 #include "net/ip6.h"
+#include "net/mld6.h"
 #include "net/nd6.h"
 #include <string.h>
 
@@ -342,6 +343,9 @@ void icmp6_input(struct pkb *p)
     case ICMP6_TIME_EXCEEDED:
     case ICMP6_PARAM_PROBLEM:
         error_input(p->data, p->len);
+        break;
+    case MLD6_QUERY:
+        mld6_input(p);
         break;
     case ICMP6_ND_RS:
     case ICMP6_ND_RA:

@@ -38,6 +38,7 @@
 #include "net/eth.h"
 #include "net/icmp6.h"
 #include "net/ip.h"
+#include "net/mld6.h"
 #include "net/nd6.h"
 #include "net/netif.h"
 #include <string.h>
@@ -416,5 +417,6 @@ nb_err ip6_output(struct pkb *p, uint8_t nh, const uint8_t *src, const uint8_t d
 void ip6_start(void)
 {
     path_mtu = 0;
+    mld6_start();
     nd6_start();
 }

@@ -15,7 +15,8 @@
  *        being MAC-derived, disables IPv6 on the interface: RFC 4862 §5.4.5)
  *   The first DAD NS and RS wait a random 0..MAX_RTR_SOLICITATION_DELAY.
  *   Our DAD NS carry a nonce (RFC 7527) so a looped-back copy is not taken
- *   for a conflict.
+ *   for a conflict. Right before the first one, the solicited-node group is
+ *   joined with an MLDv2 report (net/mld6.c).
  *
  * Routers: RS from :: right after the start delay (not waiting for DAD), then
  *   every RTR_SOLICITATION_INTERVAL from the link-local address, at most
@@ -55,6 +56,7 @@
 #include "net/ip.h"
 #include "net/ip6.h"
 #include "net/ip_text.h"
+#include "net/mld6.h"
 #include "net/netif.h"
 #include <stddef.h>
 #include <string.h>
@@ -361,12 +363,21 @@ static void dad_conflict(struct addr_ent *a, const uint8_t *mac)
     }
 }
 
+static void join_group(const struct addr_ent *a)
+{
+    uint8_t g[16];
+    ip6_solicited_node(a->addr, g);
+    mld6_join(g);
+}
+
 static void dad_timer_fn(struct nb_timer *t)
 {
     struct addr_ent *a = (struct addr_ent *)((char *)t - offsetof(struct addr_ent, dad_timer));
     if (a->state != ND6_ADDR_TENTATIVE)
         return;
     if (a->dad_sent < params.dad_transmits) {
+        if (!a->dad_sent)
+            join_group(a); /* before the first DAD NS (RFC 4862 §5.4.2) */
         a->dad_sent++;
         send_ns(a->addr, NULL, NULL, a->nonce);
         nb_timer_arm(&a->dad_timer, ms_to_us(retrans_ms));
@@ -401,9 +412,10 @@ static struct addr_ent *addr_new(const uint8_t ip[16], uint8_t plen, enum nd6_ad
     a->state = ND6_ADDR_TENTATIVE;
     if (nb_random(a->nonce, sizeof a->nonce) != NB_OK)
         memset(a->nonce, 0x5a, sizeof a->nonce);
-    if (!params.dad_transmits)
+    if (!params.dad_transmits) {
+        join_group(a);
         dad_done(a);
-    else
+    } else
         nb_timer_arm(&a->dad_timer, dad_delay_us);
     return a;
 }

@@ -35,6 +35,8 @@ struct tcp_params {
     uint32_t time_wait_ms;       /* TIME_WAIT length (default 1000; 0: skip it) */
     uint32_t fin_wait2_ms;       /* wait for the peer's FIN after ours was acked (default 30000) */
     uint32_t delack_ms;          /* delayed-ACK timer (default 40; RFC 9293 allows up to 500) */
+    uint32_t ack_burst_max;      /* in-order segments one ACK covers when they arrive in one
+                                  * receive burst (default 16; 2: ACK every second segment) */
 };
 
 /* A receive buffer this large keeps a 1 Gbit/s, 50 ms path full (BDP 6.25 MB). */

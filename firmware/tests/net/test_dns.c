@@ -264,6 +264,56 @@ static void test_duplicates_and_capacity(void **state)
     assert_ip4(&r.addrs[DNS_MAX_ADDRS - 1], 198, 18, 2, DNS_MAX_ADDRS - 1);
 }
 
+/* A real answer, captured from dnsmasq 2.90 (firmware/fuzz/make-seeds-dns.py
+ * --dnsmasq): alias.nb.test A, a CNAME to www.nb.test and its two
+ * addresses, the owner names compressed as dnsmasq does it. */
+static const uint8_t dnsmasq_alias_a[] = {
+    0x57, 0x5d, 0x85, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+    0x05, 0x61, 0x6c, 0x69, 0x61, 0x73, 0x02, 0x6e, 0x62, 0x04, 0x74, 0x65,
+    0x73, 0x74, 0x00, 0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x05, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d, 0x03, 0x77, 0x77, 0x77, 0x02,
+    0x6e, 0x62, 0x04, 0x74, 0x65, 0x73, 0x74, 0x00, 0xc0, 0x2b, 0x00, 0x01,
+    0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc6, 0x12, 0x00, 0x0b,
+    0xc0, 0x2b, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04,
+    0xc6, 0x12, 0x00, 0x0a,
+};
+
+static void test_dnsmasq_capture(void **state)
+{
+    (void)state;
+    struct dns_result r = { .n = 0 };
+    size_t len = sizeof dnsmasq_alias_a;
+    uint8_t *c = t_dup(dnsmasq_alias_a, len);
+    assert_int_equal(dns_parse_response(c, len, 0x575d, "alias.nb.test", DNS_TYPE_A, &r), NB_OK);
+    free(c);
+    assert_int_equal(r.n, 2);
+    assert_ip4(&r.addrs[0], 198, 18, 0, 11);
+    assert_ip4(&r.addrs[1], 198, 18, 0, 10);
+    for (size_t n = 0; n < len; n++) {
+        struct dns_result t = { .n = 0 };
+        c = t_dup(dnsmasq_alias_a, n);
+        assert_int_not_equal(dns_parse_response(c, n, 0x575d, "alias.nb.test", DNS_TYPE_A, &t),
+                             NB_OK);
+        free(c);
+        assert_int_equal(t.n, 0);
+    }
+    /* Every single-byte corruption is either still a clean parse or refused:
+     * never an address of the wrong family, never more than were sent. */
+    for (size_t i = 0; i < len; i++) {
+        for (unsigned bit = 0; bit < 8; bit++) {
+            struct dns_result t = { .n = 0 };
+            c = t_dup(dnsmasq_alias_a, len);
+            c[i] ^= (uint8_t)(1u << bit);
+            nb_err e = dns_parse_response(c, len, 0x575d, "alias.nb.test", DNS_TYPE_A, &t);
+            free(c);
+            assert_true(t.n <= 2);
+            assert_true(e == NB_OK ? t.n >= 1 : t.n == 0);
+            for (unsigned k = 0; k < t.n; k++)
+                assert_int_equal(t.addrs[k].family, 4);
+        }
+    }
+}
+
 /* ------------------------------------------------------------------ CNAME */
 
 static void test_cname_chain(void **state)
@@ -948,6 +998,7 @@ int main(void)
         cmocka_unit_test(test_several_aaaa_appends),
         cmocka_unit_test(test_mixed_types_only_qtype_collected),
         cmocka_unit_test(test_duplicates_and_capacity),
+        cmocka_unit_test(test_dnsmasq_capture),
         cmocka_unit_test(test_cname_chain),
         cmocka_unit_test(test_cname_compressed_target),
         cmocka_unit_test(test_cname_without_address_is_no_data),

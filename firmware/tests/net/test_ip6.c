@@ -465,6 +465,60 @@ static void test_input_tentative_and_unspecified(void **state)
     assert_int_equal(v6_counter(CTR_IP6_DROP_SRC), c + 1);
 }
 
+static struct udp_sock usock;
+static struct nb_ip got_src, got_dst;
+static size_t got_len;
+static uint16_t got_sport;
+static void usock_rx(struct udp_sock *s, const struct nb_ip *src, uint16_t sport,
+                     const struct nb_ip *dst, const uint8_t *data, size_t len)
+{
+    (void)s, (void)data;
+    got_src = *src;
+    got_dst = *dst;
+    got_sport = sport;
+    got_len = len;
+}
+
+static void test_input_delivers_udp_and_tcp(void **state)
+{
+    (void)state;
+    struct t_pkt f, seg;
+    v6_up_with_router();
+    assert_int_equal(udp_open(&usock, 6, 4011, usock_rx, NULL), NB_OK);
+    /* UDP through a destination options header, in a padded frame */
+    seg.len = 0;
+    t_u8(&seg, 17); /* dest opts -> UDP */
+    t_u8(&seg, 0);
+    t_zeros(&seg, 6);
+    t_be16(&seg, 547);
+    t_be16(&seg, 4011);
+    t_be16(&seg, 8 + 5);
+    t_be16(&seg, 0);
+    t_put(&seg, "hello", 5);
+    struct nb_ip s = nb_ip_from(6, v6_remote), d = nb_ip_from(6, v6_global);
+    uint16_t c = csum_transport(&s, &d, NB_PROTO_UDP, seg.b + 8, 13);
+    put16(seg.b + 8 + 6, c ? c : 0xffff);
+    v6_frame(&f, v6_mac, v6_rtr_mac, v6_remote, v6_global, IP6_NH_DSTOPTS, 64, seg.b, seg.len);
+    t_zeros(&f, 16);
+    got_len = 0;
+    tn_rx(f.b, f.len);
+    assert_int_equal(got_len, 5);
+    assert_int_equal(got_sport, 547);
+    assert_int_equal(got_src.family, 6);
+    assert_memory_equal(got_src.a, v6_remote, 16);
+    assert_memory_equal(got_dst.a, v6_global, 16);
+    udp_close(&usock);
+    /* TCP reaches tcp_input */
+    uint32_t before = v6_counter(CTR_TCP_RX);
+    uint8_t syn[20] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff };
+    s = nb_ip_from(6, v6_remote);
+    put16(syn + 16, csum_transport(&s, &d, NB_PROTO_TCP, syn, sizeof syn));
+    v6_frame(&f, v6_mac, v6_rtr_mac, v6_remote, v6_global, NB_PROTO_TCP, 64, syn, sizeof syn);
+    tn_rx(f.b, f.len);
+    assert_int_equal(v6_counter(CTR_TCP_RX), before + 1);
+    assert_int_equal(pkb_pool_free_count(), PKB_POOL_SIZE);
+}
+
 /* ---------------------------------------------------------------- output */
 
 static void test_output_multicast_and_errors(void **state)
@@ -540,6 +594,7 @@ int main(void)
         cmocka_unit_test(test_parse_header_count_bound),
         cmocka_unit_test_setup_teardown(test_input_delivers_through_ext_headers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_param_problems, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_input_delivers_udp_and_tcp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_not_ours, setup, teardown),
         cmocka_unit_test_setup_teardown(test_input_tentative_and_unspecified, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_multicast_and_errors, setup, teardown),

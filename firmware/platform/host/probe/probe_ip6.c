@@ -27,11 +27,17 @@ static int any_duplicate(void)
     return 0;
 }
 
+/* Done when DAD has settled for every address (none tentative) and either
+ * what was asked for is there or an address turned out duplicate. */
 static int up_done(void *ctx)
 {
     struct up_wait *w = ctx;
     uint8_t ll[16];
-    struct nd6_addr_info g[1];
+    struct nd6_addr_info a[ND6_MAX_ADDRS], g[1];
+    unsigned n = nd6_addrs(a, ND6_MAX_ADDRS);
+    for (unsigned i = 0; i < n; i++)
+        if (a[i].state == ND6_ADDR_TENTATIVE)
+            return 0;
     if (any_duplicate())
         return 1;
     if (!nd6_link_local(ll))
@@ -57,7 +63,8 @@ static const char *origin_name(enum nd6_addr_origin o)
 
 /* ip6-up [SECONDS] [ll|global]: wait for the link-local address (and with
  * "global", a global one) to pass DAD; print what IPv6 learned. Status 1 on
- * timeout or when an address turned out duplicate. */
+ * timeout or when an address turned out duplicate (then after DAD of the
+ * others settled, so the output shows what still works). */
 int probe_cmd_ip6_up(int argc, char **argv)
 {
     unsigned secs = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 10;
