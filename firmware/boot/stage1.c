@@ -192,7 +192,9 @@ nb_err nb_stage1(const struct nb_env *env)
     nv_boot_count();
     if (env->nic.status == NB_OK && env->netdev) {
         static struct nb_netup net;
-        if (nb_netup(env, &net) == NB_OK)
+        static struct nb_config cfg;
+        nb_config_default(&cfg);
+        if (nb_netup(env, &cfg, &net) == NB_OK)
             run_lab_hooks(env);
     }
     nb_say("nearboot: ready (%u ms)", (unsigned)((nb_now_us() - t0) / 1000u));

@@ -39,6 +39,8 @@ struct nb_env {
     struct nb_pxe_cache pxe;
     struct nb_nic nic;
     struct netdev *netdev;  /* the NIC as the stack's device (NULL: none) */
+    int have_uuid;
+    uint8_t uuid[16];       /* SMBIOS system UUID, RFC 4122 byte order */
     /* Lab and debugging hooks (QEMU fw_cfg on UEFI). */
     uint32_t hold_ms;       /* keep the stack running this long after ready */
     char probe_url[256];    /* fetch this over plain HTTP and print its sha256 */

@@ -7,9 +7,9 @@
  *    packet of an error, walked to its ports).
  * 2. The input as one ICMPv6 message through ip6_input into a stack that
  *    holds addresses and a router: byte 0 picks source, destination and
- *    hop limit (255 or not), byte 1 how much time passes afterwards (so
+ *    hop limit (255, 64, or 1 for MLD), byte 1 how much time passes afterwards (so
  *    DAD, neighbour and lifetime timers fire); the checksum is fixed so the
- *    message reaches echo, error delivery, RA/NS/NA processing. The harness
+ *    message reaches echo, error delivery, RA/NS/NA processing, MLD queries. The harness
  *    (fuzz_net6.h) checks every frame the stack sends and buffer leaks. */
 #include "fuzz_net6.h"
 
@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t sel = data[0], wait = data[1], buf[16];
     const uint8_t *src = fz_pick_src(sel);
     const uint8_t *dst = fz_pick_dst((uint8_t)(sel >> 2), buf);
-    uint8_t hop = (sel & 0x80) ? 64 : 255;
+    uint8_t hop = (sel & 0x80) ? 64 : (sel & 0x40) ? 1 : 255;
     fz_rx_ip6(src, dst, NB_PROTO_ICMP6, hop, data + 2, size - 2);
     fz_advance_us((uint64_t)wait * 50000u); /* up to 12.75 s */
     fz_end();

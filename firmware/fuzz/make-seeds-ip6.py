@@ -97,7 +97,8 @@ def err(t, code, param, invoking):
 
 def icmp6_seeds():
     # byte 0: src (bits 0-1: router-ll, peer-ll, remote, ::), dst (bits 2-4: global, ll,
-    # ff02::1, snode(global), snode(ll), remote), bit 7: hop limit 64; byte 1: wait.
+    # ff02::1, snode(global), snode(ll), remote), bit 7: hop limit 64, bit 6: hop limit 1;
+    # byte 1: wait.
     ours_udp = ip6(17, UDP, src=GLOBAL, dst=REMOTE)
     full_ra = ra(opts=opt_lla(1, MAC_RTR) + struct.pack("!BBHI", 5, 1, 0, 1400) + pio(PREFIX)
                  + struct.pack("!BBHI", 25, 3, 0, 600) + DNS + dnssl(b"\x03lab\x07example"))
@@ -119,6 +120,8 @@ def icmp6_seeds():
         "redirect.bin": bytes([0x00, 0]) + struct.pack("!BBHI", 137, 0, 0, 0) + RTR_LL + REMOTE,
         "echo-reply.bin": bytes([0x02, 0]) + bytes([129]) + ECHO[1:],
         "dnssl-only.bin": bytes(2) + dnssl(b"\x02nb\x04test"),
+        "mld-query-v2.bin": bytes([0x48, 30]) + struct.pack("!BBHHH", 130, 0, 0, 1000, 0) + bytes(16) + bytes(4),
+        "mld-query-v1.bin": bytes([0x48, 5]) + struct.pack("!BBHHH", 130, 0, 0, 0, 0) + bytes(16),
         "invoking-only.bin": bytes(2) + ours_udp,
     }
 

@@ -58,6 +58,11 @@
  * used: we send little (requests, TLS handshakes), and NewReno recovers that.
  * A zero window is probed with an old-sequence ACK, backed off like the RTO.
  *
+ * ACKs that answer segments we did not accept and that carry no data
+ * (challenge ACKs, out-of-window ACKs, impossible ACK numbers) are limited to
+ * one per 500 ms per connection (RFC 5961 §7), so two confused endpoints
+ * cannot ping-pong ACKs; duplicate data is always ACKed.
+ *
  * Every segment is validated before it touches a connection: length, data
  * offset, option walk (each length checked; kinds we do not know skipped by
  * length; a length below 2 or past the header drops the segment), checksum
@@ -88,6 +93,9 @@
 #define TCP_EPHEMERAL_LOW 49152u
 #define TCP_PERSIST_MIN_US 200000u
 #define US_PER_MS 1000u
+/* At most one ACK per this gap answers unacceptable segments that carry no
+ * data (challenge ACKs, RFC 5961 §7; out-of-window ACKs): no ACK loops. */
+#define TCP_OOW_ACK_GAP_US 500000u
 
 #define CONN_OF(t, member) ((struct tcp_conn *)(void *)((char *)(t) - offsetof(struct tcp_conn, member)))
 
@@ -485,6 +493,18 @@ static void send_ack(struct tcp_conn *c)
     o.optlen = build_sack(c, opt);
     o.wnd = rcv_window_field(c);
     emit(c, &o);
+}
+
+/* An ACK answering a segment we did not accept: rate-limited. */
+static void send_ack_limited(struct tcp_conn *c)
+{
+    uint64_t now = nb_now_us();
+    if (c->oow_ack_us && now - c->oow_ack_us < TCP_OOW_ACK_GAP_US) {
+        NB_COUNT(CTR_TCP_ACK_RATELIMITED);
+        return;
+    }
+    c->oow_ack_us = now ? now : 1;
+    send_ack(c);
 }
 
 static void send_syn(struct tcp_conn *c)
@@ -1163,7 +1183,7 @@ static void input_synced(struct tcp_conn *c, const struct tcp_seg *s)
             }
         } else if (SEQ_GT(s->seq, c->rcv_nxt) && SEQ_LT(s->seq, c->rcv_nxt + max32(wnd, 1))) {
             NB_COUNT(CTR_TCP_CHALLENGE_ACK);
-            send_ack(c);
+            send_ack_limited(c);
         } else {
             NB_COUNT(CTR_TCP_DROP_RST);
         }
@@ -1173,18 +1193,19 @@ static void input_synced(struct tcp_conn *c, const struct tcp_seg *s)
      * (A zero-window probe at RCV.NXT passes, so its ACK is processed.) */
     if (SEQ_LT(s->seq + seglen, c->rcv_nxt) || SEQ_GT(s->seq, c->rcv_nxt + wnd)) {
         if (SEQ_LT(s->seq + seglen, c->rcv_nxt) && seglen) {
-            NB_COUNT(CTR_TCP_RX_DUP); /* an old retransmission */
+            NB_COUNT(CTR_TCP_RX_DUP); /* an old retransmission: say where we are */
             c->st_dup++;
+            send_ack(c);
         } else {
             NB_COUNT(CTR_TCP_DROP_SEQ);
+            send_ack_limited(c);
         }
-        send_ack(c);
         return;
     }
     /* A SYN in a synchronized state (RFC 5961 §4): challenge ACK. */
     if (s->flags & TCP_SYN) {
         NB_COUNT(CTR_TCP_CHALLENGE_ACK);
-        send_ack(c);
+        send_ack_limited(c);
         return;
     }
     if (!(s->flags & TCP_ACK)) {
@@ -1195,7 +1216,7 @@ static void input_synced(struct tcp_conn *c, const struct tcp_seg *s)
     if (SEQ_GT(s->ack, c->snd_max) || SEQ_LT(s->ack, c->snd_una - max32(c->max_snd_wnd, 1))) {
         NB_COUNT(CTR_TCP_DROP_ACK);
         NB_COUNT(CTR_TCP_CHALLENGE_ACK);
-        send_ack(c);
+        send_ack_limited(c);
         return;
     }
     arm_idle(c);

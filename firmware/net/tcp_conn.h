@@ -87,6 +87,7 @@ struct tcp_conn {
     unsigned dupacks;
 
     uint64_t syn_first_us, connect_rtt_us;
+    uint64_t oow_ack_us;    /* last rate-limited ACK (0: none yet) */
 
     /* statistics (tcp_get_info) */
     uint32_t st_timeouts, st_fast_rexmit, st_rexmit_segs, st_ooo, st_dup, st_ooo_drop, st_ooo_max;

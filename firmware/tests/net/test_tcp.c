@@ -568,6 +568,7 @@ static void test_rx_ooo_ranges_bounded(void **state)
     assert_int_equal(C.n_ooo, TCP_OOO_MAX);
     assert_int_equal(nb_counters[CTR_TCP_DROP_OOO_FULL], 1);
     /* but one adjacent to a range extends it */
+    tn_tx_clear();
     peer_data(1100, 50, 0);
     assert_int_equal(C.n_ooo, TCP_OOO_MAX);
     assert_int_equal(C.ooo[0].end, PISS + 1 + 1150);
@@ -775,9 +776,17 @@ static void test_rst_in_window_rfc5961(void **state)
     peer_send(PISS - 10, 0, TCP_RST, 0, NULL, 0);
     assert_int_equal(n_tcp_sent(), 0);
     assert_int_equal(tcp_get_state(&C), TCP_ESTABLISHED);
-    /* a SYN in a synchronized state: challenge ACK (RFC 5961 §4) */
+    /* a second challenge right away is suppressed (RFC 5961 §7) ... */
+    tn_tx_clear();
+    peer_send(PISS + 1 + 300, 0, TCP_RST, 0, NULL, 0);
+    assert_int_equal(n_tcp_sent(), 0);
+    assert_int_equal(nb_counters[CTR_TCP_ACK_RATELIMITED], 1);
+    /* ... but not 500 ms later: a SYN in a synchronized state gets its
+     * challenge ACK (RFC 5961 §4) */
+    tn_advance_ms(500);
     peer_send_opt(PISS + 50, 0, TCP_SYN, 65535, opt_full, sizeof opt_full, NULL, 0);
     assert_int_equal(tcp_get_state(&C), TCP_ESTABLISHED);
+    assert_int_equal(n_tcp_sent(), 1);
     assert_int_equal(last_tcp()->ack, PISS + 1);
     /* exactly at RCV.NXT: reset */
     peer_send(PISS + 1, 0, TCP_RST, 0, NULL, 0);
@@ -901,7 +910,9 @@ static void test_bad_segments_dropped(void **state)
     assert_int_equal(tcp_recv_avail(&C), 10);
     assert_int_equal(n_tcp_sent(), 1);
     assert_int_equal(last_tcp()->ack, PISS + 11);
-    /* an old sequence number (keepalive style): ACK back */
+    /* an old sequence number (keepalive style): ACK back (after the
+     * rate limit's gap: the ACK above used it) */
+    tn_advance_ms(500);
     tn_tx_clear();
     n = build_seg(seg, &C, PISS + 10, iss + 1, TCP_ACK, 65535, NULL, 0, NULL, 0);
     rx_raw_tcp(seg, n);
