@@ -80,19 +80,28 @@ $(HOST_OUT)/libmbedtls.a: $(HOST_MBEDTLS_OBJ)
 	$(Q)ar rcs $@ $^
 
 HOST_LIBS := $(HOST_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
+# nearboot and mbedTLS call each other (time, RNG, snprintf hooks): link as a group.
+HOST_LINK := -Wl,--start-group $(HOST_LIBS) -Wl,--end-group
 
 TESTS := $(patsubst firmware/tests/%.c,$(HOST_OUT)/tests/%,$(TEST_SRC))
 $(HOST_OUT)/tests/%: firmware/tests/%.c $(HOST_LIBS)
 	@mkdir -p $(dir $@)
 	@echo '  TEST $@'
-	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -Ifirmware/tests $< $(HOST_LIBS) -lcmocka -o $@
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(WARN) -MMD -MP -Ifirmware/tests $< $(HOST_LINK) -lcmocka -o $@
 
 # nb-probe: the stack as a Linux process, for host integration tests.
 PROBE := $(HOST_OUT)/nb-probe
 PROBE_OBJ := $(patsubst %.c,$(HOST_OUT)/obj/%.o,$(PROBE_SRC))
 $(PROBE): $(PROBE_OBJ) $(HOST_LIBS)
 	@echo '  LINK $@'
-	$(Q)$(CLANG) $(HOST_CFLAGS) $(PROBE_OBJ) $(HOST_LIBS) -o $@
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(PROBE_OBJ) $(HOST_LINK) -o $@
+
+# nearboot-config: the embedded configuration tool (the firmware's own codec).
+CONFIG_TOOL := $(HOST_OUT)/nearboot-config
+CONFIG_TOOL_OBJ := $(HOST_OUT)/obj/firmware/platform/host/tools/nearboot_config.o
+$(CONFIG_TOOL): $(CONFIG_TOOL_OBJ) $(HOST_LIBS)
+	@echo '  LINK $@'
+	$(Q)$(CLANG) $(HOST_CFLAGS) $(CONFIG_TOOL_OBJ) $(HOST_LINK) -o $@
 
 # ---------------------------------------------------------------- fuzzing
 FUZZ_OUT := $(BUILD)/fuzz
@@ -110,8 +119,8 @@ FUZZERS := $(patsubst firmware/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
 $(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
 	@mkdir -p $(dir $@)
 	@echo '  FUZZ $@'
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -MMD -MP -fsanitize=fuzzer $< $(FUZZ_OUT)/libnearboot.a \
-		$(HOST_OUT)/libmbedtls.a -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -MMD -MP -fsanitize=fuzzer $< -Wl,--start-group $(FUZZ_OUT)/libnearboot.a \
+		$(HOST_OUT)/libmbedtls.a -Wl,--end-group -o $@
 
 # ---------------------------------------------------------------- fast host build
 # nb-probe with -O2 and no sanitizers, for benchmarks (the sanitized build
@@ -153,7 +162,7 @@ $(LINK_PROG): $(wildcard qemu-tests/link/*.c qemu-tests/link/*.h)
 
 # ---------------------------------------------------------------- targets
 .PHONY: all gen efi host size fuzz test test-unit test-fuzz test-host test-lab demo
-all: efi host $(TESTS) $(PROBE) $(LINK_PROG)
+all: efi host $(TESTS) $(PROBE) $(CONFIG_TOOL) $(LINK_PROG)
 efi: $(EFI_OUT)/nearboot.efi
 host: $(HOST_LIBS)
 fuzz: $(FUZZERS)
@@ -186,5 +195,5 @@ test: all
 demo: efi
 	@bash qemu-tests/demo.sh
 
--include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
+-include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(CONFIG_TOOL_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \
 	$(TESTS:=.d) $(FUZZERS:=.d) $(FUZZ_OBJ:.o=.d)

@@ -53,7 +53,20 @@ struct nb_config {
 };
 
 void nb_config_default(struct nb_config *c);
-/* Decode a blob over the defaults; a bad blob is refused as a whole. */
-nb_err nb_config_decode(const uint8_t *blob, size_t len, struct nb_config *c);
+/* Decode a blob over the defaults; a bad blob is refused as a whole
+ * (NB_E_CONFIG_INVALID, *why names the field), an absent one (no record
+ * magic) is NB_E_NOT_FOUND. The CA pointers point into blob. */
+nb_err nb_config_decode(const uint8_t *blob, size_t len, struct nb_config *c, char *why,
+                        size_t why_size);
+/* The blob for c (only what differs from the defaults); 0 if it does not fit. */
+size_t nb_config_encode(const struct nb_config *c, uint8_t *buf, size_t cap);
+const char *nb_family_name(enum nb_family_pref f);
+
+/* The section an image carries: an 8-byte marker, then the record, then
+ * zeros up to NB_CFG_BLOB_SIZE. The marker lets the host tool check it found
+ * the right bytes. */
+#define NB_CFG_SECTION ".nbcfg"
+#define NB_CFG_MARKER "NBCFGSEC"
+#define NB_CFG_MARKER_LEN 8u
 
 #endif

@@ -24,9 +24,12 @@
 #include <string.h>
 
 /* TCP receive window for transfers: enough for ~400 Mbit/s at 40 ms RTT and
- * for everything the lab's links can do; allocated on first use. */
+ * for everything the lab's links can do. Static (caller-owned buffers, no
+ * allocation: on UEFI calloc is mbedTLS's arena); nb_fetch_set_rxbuf can
+ * swap in a heap buffer of another size for tools. */
 #define FETCH_RXBUF_DEFAULT (2u << 20)
 #define FETCH_TXBUF 8192u
+static uint8_t rx_default[FETCH_RXBUF_DEFAULT], tx_buf[FETCH_TXBUF];
 
 #define DEFAULT_CONNECT_MS 5000u
 #define DEFAULT_IDLE_MS 15000u
@@ -71,16 +74,13 @@ static nb_err pool_setup(void)
 {
     if (pool.ready)
         return NB_OK;
-    if (!pool.rxcap)
+    if (!pool.rxcap || pool.rxcap == FETCH_RXBUF_DEFAULT) {
         pool.rxcap = FETCH_RXBUF_DEFAULT;
-    pool.rx = calloc(1, pool.rxcap);
-    pool.tx = calloc(1, FETCH_TXBUF);
-    if (!pool.rx || !pool.tx) {
-        free(pool.rx);
-        free(pool.tx);
-        pool.rx = pool.tx = NULL;
+        pool.rx = rx_default;
+    } else if (!(pool.rx = calloc(1, pool.rxcap))) {
         return NB_E_NO_MEMORY;
     }
+    pool.tx = tx_buf;
     nb_xport_tcp_init(&pool.tcp, pool.rx, pool.rxcap, pool.tx, FETCH_TXBUF, NULL);
     pool.ready = 1;
     return NB_OK;
@@ -106,8 +106,8 @@ void nb_fetch_set_rxbuf(size_t bytes)
         /* the connection may still be closing: let go of it before the buffers */
         if (pool.tcp.used)
             tcp_abort(&pool.tcp.conn);
-        free(pool.rx);
-        free(pool.tx);
+        if (pool.rx != rx_default)
+            free(pool.rx);
         pool.rx = pool.tx = NULL;
         pool.ready = 0;
     }

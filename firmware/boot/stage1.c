@@ -5,6 +5,7 @@
 #include "boot/crypto_selftest.h"
 #include "boot/dhcp4_msg.h"
 #include "boot/dhcp6_msg.h"
+#include "boot/config.h"
 #include "boot/netup.h"
 #include "core/clock.h"
 #include "core/drbg.h"
@@ -136,6 +137,27 @@ static void nv_boot_count(void)
         nb_say("nv: boot count %u", count);
 }
 
+/* The embedded configuration: defaults when the image carries none; an
+ * invalid one refuses the boot, since half an operator's settings is worse
+ * than none. */
+static nb_err load_config(const struct nb_env *env, struct nb_config *cfg)
+{
+    char why[96] = "";
+    nb_err e = env->config_blob ? nb_config_decode(env->config_blob, env->config_len, cfg, why, sizeof why)
+                                : NB_E_NOT_FOUND;
+    if (e == NB_E_NOT_FOUND) {
+        nb_config_default(cfg);
+        nb_say("config: built-in defaults (no embedded configuration)");
+        return NB_OK;
+    }
+    if (e != NB_OK)
+        return nb_fail(e, "config: field '%s'; refusing to boot", why);
+    nb_say("config: %u site(s), %u DHCP fallback server(s), family %s, dhcp-timeout %u ms, min-serial %u",
+           cfg->nsites, cfg->ndhcp_servers, nb_family_name(cfg->family), cfg->dhcp_timeout_ms,
+           cfg->min_release_serial);
+    return NB_OK;
+}
+
 static int never(void *ctx)
 {
     (void)ctx;
@@ -187,13 +209,15 @@ nb_err nb_stage1(const struct nb_env *env)
         nb_warn("clock: %s; TLS and manifest expiry checks will refuse to run", nb_strerror(e));
     }
 
+    static struct nb_config cfg;
+    e = load_config(env, &cfg);
+    if (e != NB_OK)
+        return e;
     say_pxe_cache(&env->pxe);
     say_nic(&env->nic);
     nv_boot_count();
     if (env->nic.status == NB_OK && env->netdev) {
         static struct nb_netup net;
-        static struct nb_config cfg;
-        nb_config_default(&cfg);
         if (nb_netup(env, &cfg, &net) == NB_OK)
             run_lab_hooks(env);
     }

@@ -39,6 +39,8 @@ struct nb_env {
     struct nb_pxe_cache pxe;
     struct nb_nic nic;
     struct netdev *netdev;  /* the NIC as the stack's device (NULL: none) */
+    const uint8_t *config_blob; /* the embedded configuration record (NULL: none) */
+    size_t config_len;
     int have_uuid;
     uint8_t uuid[16];       /* SMBIOS system UUID, RFC 4122 byte order */
     /* Lab and debugging hooks (QEMU fw_cfg on UEFI). */

@@ -107,3 +107,5 @@ NB_ERR(NB_E_DHCP6_STATUS, "DHCPv6: the server answered with an error status code
 NB_ERR(NB_E_DHCP6_NO_REPLY, "DHCPv6: no Reply to Request within the retransmission limit (REQ_MAX_RC)")
 NB_ERR(NB_E_DHCP6_DUPLICATE, "DHCPv6: the assigned address is already in use on the link (declined)")
 NB_ERR(NB_E_DHCP6_NO_IA, "DHCPv6: the Reply holds no usable address for our IAID")
+/* configuration */
+NB_ERR(NB_E_CONFIG_INVALID, "embedded configuration is invalid; rewrite it with nearboot-config")

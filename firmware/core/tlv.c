@@ -73,7 +73,7 @@ nb_err tlv_open(struct tlv_reader *r, const uint8_t *rec, size_t len, const char
     if (memcmp(rec, magic, 4) != 0)
         return NB_E_NOT_FOUND;
     size_t plen = (size_t)rec[6] << 8 | rec[7];
-    if (plen != len - NB_RECORD_OVERHEAD)
+    if (plen > len - NB_RECORD_OVERHEAD) /* bytes after the record (a section's padding) are not its own */
         return NB_E_MALFORMED;
     uint8_t d[NB_RECORD_DIGEST];
     digest(rec, NB_RECORD_HDR + plen, d);

@@ -41,8 +41,9 @@ struct tlv_reader {
     size_t len, pos;
 };
 
-/* Check a record (magic, length, digest) and set up a reader over its
- * payload. NB_E_NOT_FOUND: different magic; NB_E_MALFORMED: corrupt. */
+/* Check a record (magic, length, digest) at the start of rec[len] and set
+ * up a reader over its payload; bytes after the record are ignored.
+ * NB_E_NOT_FOUND: different magic; NB_E_MALFORMED: corrupt. */
 nb_err tlv_open(struct tlv_reader *r, const uint8_t *rec, size_t len, const char magic[4],
                 uint8_t *version);
 /* Next field: 1 and the field, 0 at the end, -1 if a field runs past the end. */

@@ -91,12 +91,44 @@ static EFI_HANDLE find_nic_snp(EFI_HANDLE device)
     return best;
 }
 
+/* Not loaded from a NIC (e.g. from a disk or a USB stick): the first SNP
+ * handle whose device path ends in a MAC node, i.e. a NIC itself and not a
+ * child the firmware's network stack hung below it (PXE's IPv4/IPv6
+ * children, VLANs). */
+static EFI_HANDLE first_nic_snp(void)
+{
+    EFI_HANDLE *handles = NULL, found = NULL;
+    UINTN count = 0;
+    if (uefi_bs->LocateHandleBuffer(ByProtocol, &snp_guid, NULL, &count, &handles) != EFI_SUCCESS)
+        return NULL;
+    for (UINTN i = 0; i < count && !found; i++) {
+        EFI_DEVICE_PATH *dp = NULL;
+        if (uefi_bs->HandleProtocol(handles[i], &devpath_guid, (void **)&dp) != EFI_SUCCESS || !dp)
+            continue;
+        const uint8_t *p = (const uint8_t *)dp;
+        size_t len = devpath_len(dp, 4096), off = 0, last = (size_t)-1;
+        while (off < len) { /* find the last node before the end node */
+            last = off;
+            off += (size_t)p[off + 2] | (size_t)p[off + 3] << 8;
+        }
+        if (last != (size_t)-1 && p[last] == MESSAGING_DEVICE_PATH && p[last + 1] == MSG_MAC_ADDR_DP)
+            found = handles[i];
+    }
+    uefi_bs->FreePool(handles);
+    return found;
+}
+
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
 {
     EFI_SIMPLE_NETWORK *shared = NULL;
+    const char *how = "";
     memset(out, 0, sizeof *out);
     out->link = -1;
     snp_handle = device ? find_nic_snp(device) : NULL;
+    if (!snp_handle) {
+        snp_handle = first_nic_snp();
+        how = "; not booted from a NIC: the first NIC in the system";
+    }
     if (!snp_handle ||
         uefi_bs->HandleProtocol(snp_handle, &snp_guid, (void **)&shared) != EFI_SUCCESS) {
         out->status = NB_E_NO_NIC;
@@ -112,16 +144,16 @@ void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
         s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
                                   EFI_OPEN_PROTOCOL_EXCLUSIVE);
     }
+    static char why[192];
     if (s == EFI_SUCCESS) {
         snp_exclusive = 1;
-        out->access = "SNP opened exclusively";
+        nb_snprintf(why, sizeof why, "SNP opened exclusively%s", how);
     } else {
-        static char why[128];
-        nb_snprintf(why, sizeof why, "SNP shared: exclusive open refused (0x%llx, disconnect 0x%llx, 0x%llx)",
-                    (unsigned long long)first, (unsigned long long)disc, (unsigned long long)s);
+        nb_snprintf(why, sizeof why, "SNP shared: exclusive open refused (0x%llx, disconnect 0x%llx, 0x%llx)%s",
+                    (unsigned long long)first, (unsigned long long)disc, (unsigned long long)s, how);
         snp = shared;
-        out->access = why;
     }
+    out->access = why;
     s = bring_up(snp);
     if (s != EFI_SUCCESS) {
         out->status = uefi_err(s);
