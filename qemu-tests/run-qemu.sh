@@ -3,6 +3,12 @@
 #
 #   run-qemu.sh --out DIR [--netns NS] [--tap TAP] [options]
 #     --out DIR        serial.log, qemu.log, OVMF_VARS.fd (fresh copy per run), qemu.pid go here
+#     --vars FILE      NV store: use FILE as the OVMF VARS, created from the template if missing and kept,
+#                      so a second boot sees what the first stored (e.g. nearboot's LeaseCache)
+#     --disk           boot the image from a FAT directory (DIR/esp/EFI/BOOT/BOOTX64.EFI) instead of PXE;
+#                      the NIC stays (OVMF's virtio-net, no option ROM) but the firmware does no network
+#                      boot, so there is no PXE cache
+#     --fwcfg NAME=STR extra fw_cfg string (repeatable), e.g. opt/org.nearboot/hold-ms=10000
 #     --netns NS       run QEMU in this network namespace (where TAP lives); default: current namespace
 #     --tap TAP        tap device to attach (default tap0); must exist (the lab creates it)
 #     --mac MAC        NIC MAC (default 52:54:00:b0:07:01)
@@ -12,20 +18,22 @@
 #     --timeout SECS   hard limit (default 240)
 #     --marker TEXT    success line (default "nearboot: ready")
 #     --live           copy the serial console to the terminal while it runs
-#     --image FILE     only recorded in the log (the image is served by the lab's TFTP servers)
+#     --image FILE     the image: recorded in the log (PXE: served by the lab's TFTP servers), copied to the
+#                      FAT directory for --disk
 #     -- ARGS...       extra QEMU arguments
 #   Exit: 0 marker seen, 1 timeout, 2 QEMU ended without the marker, 3 usage/setup error.
 # QEMU is ended only by its own recorded pid; the pid goes to DIR/qemu.pid as "qemu PID STARTTIME".
 set -uo pipefail
 
 out='' netns='' tap=tap0 mac=52:54:00:b0:07:01 fam='' rom='' poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
-extra=()
+vars='' disk=0
+extra=() fwcfg=()
 : "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
 : "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
 : "${NB_QEMU_CPU:=max}"
 : "${NB_QEMU_MEM:=512}"
 
-usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
+usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
@@ -40,6 +48,9 @@ while [ $# -gt 0 ]; do
 	--marker) marker=$2; shift ;;
 	--live) live=1 ;;
 	--image) image=$2; shift ;;
+	--vars) vars=$2; shift ;;
+	--disk) disk=1 ;;
+	--fwcfg) fwcfg+=("$2"); shift ;;
 	--) shift; extra=("$@"); break ;;
 	-h|--help) usage ;;
 	*) echo "run-qemu.sh: unknown option $1" >&2; usage ;;
@@ -54,19 +65,36 @@ done
 
 serial=$out/serial.log
 : >"$serial"
-cp "$OVMF_VARS" "$out/OVMF_VARS.fd"
+if [ -n "$vars" ]; then
+	[ -s "$vars" ] || cp "$OVMF_VARS" "$vars"
+else
+	vars=$out/OVMF_VARS.fd
+	cp "$OVMF_VARS" "$vars"
+fi
+if [ "$disk" = 1 ]; then
+	[ -s "$image" ] || { echo "run-qemu.sh: --disk needs --image FILE" >&2; exit 3; }
+	rm -rf "$out/esp"
+	mkdir -p "$out/esp/EFI/BOOT"
+	cp "$image" "$out/esp/EFI/BOOT/BOOTX64.EFI"
+fi
 
+# the NIC keeps its PCI slot either way; for --disk it has no boot index, so OVMF boots the disk and
+# never starts PXE on it
+nic="virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom"
+[ "$disk" = 1 ] || nic="$nic,bootindex=1"
 args=(
 	-name nearboot-client -machine q35 -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m "$NB_QEMU_MEM"
 	-nodefaults -display none -no-reboot -monitor none
 	-uuid 6e656172-626f-6f74-0000-000000000001
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
-	-drive "if=pflash,format=raw,unit=1,file=$out/OVMF_VARS.fd"
+	-drive "if=pflash,format=raw,unit=1,file=$vars"
 	-netdev "tap,id=n0,ifname=$tap,script=no,downscript=no"
-	-device "virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom,bootindex=1"
+	-device "$nic"
 	-device virtio-rng-pci
 	-chardev "file,id=ser0,path=$serial" -serial chardev:ser0
 )
+[ "$disk" = 1 ] && args+=(-drive "if=none,id=esp,format=raw,file=fat:$out/esp" -device "virtio-blk-pci,drive=esp,bootindex=0")
+for f in "${fwcfg[@]}"; do args+=(-fw_cfg "name=${f%%=*},string=${f#*=}"); done
 [ "$fam" = 4 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")
 [ "$fam" = 6 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv4PXESupport,string=n")
 [ "$poweroff" = 1 ] && args+=(-fw_cfg "name=opt/org.nearboot/poweroff,string=1")

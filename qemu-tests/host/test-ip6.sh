@@ -233,5 +233,5 @@ check "nb-probe defends its address: the kernel's DAD fails" defend-k \
 kill -TERM "$probe_pid" 2>/dev/null
 wait "$probe_pid" 2>/dev/null
 
-echo "test-ip6: $npass passed, $nfail failed"
+echo "$npass passed, $nfail failed"
 [ "$nfail" -eq 0 ]
