@@ -35,6 +35,8 @@ static int is_subnet_broadcast(const struct netif *nif, const uint8_t a[4])
 {
     if (!nif->ip4_up)
         return 0;
+    if (~get32(nif->mask4) <= 1u)
+        return 0; /* /31 (RFC 3021) and /32: every address is a host, none a broadcast */
     for (int i = 0; i < 4; i++)
         if ((a[i] & nif->mask4[i]) != (nif->ip4[i] & nif->mask4[i]) ||
             (a[i] | nif->mask4[i]) != 0xff)

@@ -535,6 +535,14 @@ http {
 		ssl_protocols TLSv1.2 TLSv1.3;
 		root $d/www;
 	}
+	server {
+		listen $LAB_ANYCAST4:80;
+		listen [$LAB_ANYCAST6]:80;
+		listen $(lab_site_own4 "$s"):80;
+		listen [$(lab_site_own6 "$s")]:80;
+		server_name boot.nearboot.test $s.nearboot.test;
+		root $d/www;
+	}
 }
 EOF
 }
