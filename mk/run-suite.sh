@@ -8,7 +8,7 @@ run_part() {
     local name=$1; shift
     local log; log=$(mktemp)
     "$@" 2>&1 | tee "$log"
-    local line; line=$(grep -E '^([a-z ]*: *)?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+    local line; line=$(grep -E '^([A-Za-z0-9 _.-]*: *)?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
     local p f
     p=$(sed -n 's/.* \([0-9]*\) passed.*/\1/p' <<<"$line")
     f=$(sed -n 's/.* \([0-9]*\) failed.*/\1/p' <<<"$line")

@@ -104,14 +104,13 @@ static void echo_reply(struct pkb *p)
     put16(p->data + 2, 0);
     put16(p->data + 2, csum_fold(csum_add(0, p->data, p->len)));
     NB_COUNT(CTR_ICMP4_ECHO_REPLIED);
-    /* Reply from the address the request was sent to, unless that was a
-     * broadcast: then the stack's own address. */
-    const uint8_t *src = (p->dst[0] & 0xf0) == 0xe0 || p->dst[3] == 255 ? NULL : p->dst;
-    uint8_t s[4];
-    if (src)
-        memcpy(s, src, 4);
-    /* Reuse the buffer: strip nothing, the IP header is rebuilt below it. */
-    ip4_output(p, NB_PROTO_ICMP4, src ? s : NULL, dst, 0);
+    /* From the interface address: IPv4 input took the request as ours, so
+     * it was sent to that address or to a broadcast one (the limited or the
+     * subnet broadcast, which need not end in .255), and a reply never
+     * comes from a broadcast address (RFC 1122 §3.2.2.6). Unconfigured, we
+     * have no address to answer from. Reuse the buffer: strip nothing, the
+     * IP header is rebuilt below it. */
+    ip4_output(p, NB_PROTO_ICMP4, NULL, dst, 0);
 }
 
 void icmp4_input(struct pkb *p)

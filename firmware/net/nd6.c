@@ -27,7 +27,9 @@
  *   only, the two-hour rule of RFC 4862 §5.5.3 e), RDNSS (to the resolver)
  *   and the first DNSSL domain.
  *
- * Neighbour cache (per entry, one queued packet, the newest):
+ * Neighbour cache (per entry, up to ND6_QUEUE_MAX queued packets, oldest
+ * dropped first: a DNS A and AAAA query, or a SYN next to a DNS query, often
+ * leave together toward a neighbour not yet resolved):
  *
  *   (none) --send--> INCOMPLETE: multicast NS every RetransTimer, at most
  *            MAX_MULTICAST_SOLICIT; then the queued packet is dropped, the
@@ -827,11 +829,45 @@ static struct neigh_ent *neigh_find(const uint8_t ip[16])
 
 static void neigh_timer_fn(struct nb_timer *t);
 
+#define ND6_QUEUE_MAX 4u
+
+static unsigned queue_len(const struct pkb *q)
+{
+    unsigned n = 0;
+    for (; q; q = q->next)
+        n++;
+    return n;
+}
+
+static void queue_free(struct pkb *q)
+{
+    while (q) {
+        struct pkb *next = q->next;
+        pkb_free(q);
+        q = next;
+    }
+}
+
+/* Append p, dropping the oldest beyond ND6_QUEUE_MAX. */
+static void queue_add(struct neigh_ent *n, struct pkb *p)
+{
+    p->next = NULL;
+    if (queue_len(n->queued) >= ND6_QUEUE_MAX) {
+        struct pkb *old = n->queued;
+        n->queued = old->next;
+        NB_COUNT(CTR_ND6_QUEUE_DROP);
+        pkb_free(old);
+    }
+    struct pkb **tail = &n->queued;
+    while (*tail)
+        tail = &(*tail)->next;
+    *tail = p;
+}
+
 static void neigh_free(struct neigh_ent *n)
 {
     nb_timer_cancel(&n->timer);
-    if (n->queued)
-        pkb_free(n->queued);
+    queue_free(n->queued);
     memset(n, 0, sizeof *n);
     nb_timer_init(&n->timer, neigh_timer_fn);
 }
@@ -920,10 +956,12 @@ static void neigh_timer_fn(struct nb_timer *t)
             n->queued = NULL;
             neigh_free(n);
             router_unreachable(ip);
-            if (q) {
+            while (q) {
+                struct pkb *next = q->next;
                 NB_COUNT(CTR_ND6_QUEUE_DROP);
                 icmp6_report_local(q->data, q->len, NB_E_NEIGHBOR_UNREACHABLE);
                 pkb_free(q);
+                q = next;
             }
         }
         return;
@@ -959,18 +997,14 @@ nb_err nd6_output(struct pkb *p, const uint8_t next_hop[16])
             return NB_E_NO_BUFFER;
         }
         n->state = N_INCOMPLETE;
-        n->queued = p;
+        queue_add(n, p);
         n->probes = 1;
         nb_timer_arm(&n->timer, ms_to_us(retrans_ms));
         neigh_solicit(n, 0);
         return NB_OK;
     }
     if (n->state == N_INCOMPLETE) {
-        if (n->queued) {
-            NB_COUNT(CTR_ND6_QUEUE_DROP);
-            pkb_free(n->queued);
-        }
-        n->queued = p;
+        queue_add(n, p);
         return NB_OK;
     }
     return neigh_xmit(n, p);
@@ -980,8 +1014,12 @@ static void neigh_flush_queue(struct neigh_ent *n)
 {
     struct pkb *q = n->queued;
     n->queued = NULL;
-    if (q)
+    while (q) {
+        struct pkb *next = q->next;
+        q->next = NULL;
         neigh_xmit(n, q);
+        q = next;
+    }
 }
 
 /* A link-layer address learned from an NS, RS or RA (RFC 4861 §7.2.3,

@@ -18,7 +18,7 @@ for t in qemu-tests/link/test-link.sh "$here"/test-*.sh; do
     start=$(date +%s)
     timeout 900 bash "$t" >"$log" 2>&1
     rc=$?
-    line=$(grep -E '^([A-Za-z -]*: *)?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+    line=$(grep -E '^([A-Za-z0-9 _.-]*: *)?[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
     p=$(sed -n 's/.*\b\([0-9][0-9]*\) passed.*/\1/p' <<<"$line")
     f=$(sed -n 's/.* \([0-9][0-9]*\) failed.*/\1/p' <<<"$line")
     [ -n "$p" ] || p=0

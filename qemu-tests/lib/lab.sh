@@ -10,6 +10,23 @@
 #   lab_assert_silent SITE                the site's logs show nothing of this boot
 #   (lab_down runs from the EXIT trap: ends every recorded process, deletes the namespaces)
 #
+# DHCP variants (set before lab_up; docs/lab.md "DHCP variants"):
+#   LAB_SITE_DHCP=dnsmasq|kea|none   the sites' DHCP server (per site: LAB_SITE_DHCP_<site>); default dnsmasq
+#   LAB_SITE_FAMILIES="4 6"          which families the sites' servers serve
+#   LAB_SITE_BOOT=yes|no             whether they hand out boot information (no: address-only, for proxyDHCP)
+#   LAB_RELAY="4 6"                  families the router relays to the anycast address ("" = no relay)
+#   LAB_RA=managed|stateless|none    the router's RA: M+O+A (default), O+A (SLAAC + stateless DHCPv6), none
+#   LAB_LAN_DHCP=""|dnsmasq|kea|proxy  a server directly on the client LAN (namespace "lan", 198.18.1.2,
+#                                    fd00:b007:0:1::2); proxy = dnsmasq proxyDHCP (LAB_PROXY_MODE=boot|menu)
+#   LAB_LAN_FAMILIES="4 6"           which families the LAN server serves
+#   lab_set_relay "4 6"|"4"|"6"|""   restart the router's dnsmasq with another relay set (RA unchanged)
+#   lab_stop_dhcp NODE               end a node's DHCP server(s) (by recorded pid)
+#   lab_boot [--tag NAME] ...        NAME: outputs (serial, pcap, qemu log) in $LAB_OUT/NAME, own capture;
+#                                    LAB_BOOT_DIR names the last boot's directory either way
+#   lab_serial_has ERE / lab_assert_serial ERE WHAT   the last boot's serial console
+#   lab_pcap ARGS...                 qemu-tests/lib/dhcp-pcap.py on captures (dump, retrans4, retrans6, ids)
+#   lab_node_log_since NODE FILE     any node's log written since the last boot began
+#
 # Building blocks for new scenarios and services:
 #   ns NODE / nsx NODE CMD...             namespace name / run a command in it (nodes: client router SITE...)
 #   lab_spawn LABEL NODE LOG CMD...       start a foreground daemon, record its pid (ended by lab_down)
@@ -28,6 +45,7 @@
 #   router-site  198.18.(1+n).0/24, fd00:b007:0:(1+n)::/64  router .1, site .2 (site side: up0)
 #   site lo      anycast 198.18.255.69/32 fd00:b007:0:ffff::69/128; own 198.18.254.n/32 fd00:b007:0:fffe::n/128
 #   site pools   v4 198.18.1.(50+50n)-(99+50n) (sitea .100-.149, siteb .150-.199); v6 fd00:b007:0:1::n:100-1ff
+#   lan server   198.18.1.2, fd00:b007:0:1::2 on the client LAN; pools 198.18.1.200-249, fd00:b007:0:1::9:100-1ff
 #   BGP          router AS 65000, site AS 65000+n; site n prepends its AS n-1 more times (farther)
 
 LAB_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,11 +54,25 @@ LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
 : "${LAB_SITES:=sitea siteb}"
 : "${LAB_KEYS:=$LAB_REPO/build/keys}"
 : "${LAB_OUT_BASE:=$LAB_REPO/build/qemu-tests}"
+: "${LAB_SITE_DHCP:=dnsmasq}"
+: "${LAB_SITE_FAMILIES:=4 6}"
+: "${LAB_SITE_BOOT:=yes}"
+: "${LAB_RELAY=4 6}"
+: "${LAB_RA:=managed}"
+: "${LAB_LAN_DHCP:=}"
+: "${LAB_LAN_FAMILIES:=4 6}"
+: "${LAB_PROXY_MODE:=boot}"
 
 LAB_ANYCAST4=198.18.255.69
 LAB_ANYCAST6=fd00:b007:0:ffff::69
 LAB_LAN4_GW=198.18.1.1
 LAB_LAN6_GW=fd00:b007:0:1::1
+LAB_LANSRV4=198.18.1.2
+LAB_LANSRV6=fd00:b007:0:1::2
+LAB_LAN_POOL4=198.18.1.200,198.18.1.249
+LAB_LAN_POOL6=fd00:b007:0:1::9:100,fd00:b007:0:1::9:1ff
+LAB_BOOTFILE=nearboot.efi
+LAB_BOOT_URL6="tftp://[fd00:b007:0:ffff::69]/nearboot.efi"
 LAB_CLIENT_MAC=${LAB_CLIENT_MAC:-52:54:00:b0:07:01}
 LAB_ROUTER_AS=65000
 LAB_BFD_MS=100
@@ -73,6 +105,8 @@ lab_site_own6() { echo "fd00:b007:0:fffe::$(lab_site_index "$1")"; }
 lab_site_pool4() { local n; n=$(lab_site_index "$1"); [ "$n" -le 3 ] || lab_die "no IPv4 pool for site #$n"; echo "198.18.1.$((50 + 50 * n)),198.18.1.$((99 + 50 * n))"; }
 lab_site_pool6() { local n; n=$(lab_site_index "$1"); echo "fd00:b007:0:1::$n:100,fd00:b007:0:1::$n:1ff"; }
 lab_first_site() { set -- $LAB_SITES; echo "$1"; }
+lab_has_fam() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }   # "4 6" 4
+lab_site_dhcp() { local v="LAB_SITE_DHCP_$1"; echo "${!v:-$LAB_SITE_DHCP}"; }
 # grep that reads all its input: "cmd | grep -q" can kill cmd with SIGPIPE, which pipefail turns into a failure
 lab_grep() { grep "$@" >/dev/null; }
 
@@ -212,7 +246,7 @@ lab_down() {
 	lab_log "tearing down (exit status $rc)"
 	# QEMU runner pidfiles (run-qemu.sh writes "qemu PID START"), then everything else, newest first
 	local f line
-	for f in "$LAB_OUT"/qemu*.pid; do
+	for f in "$LAB_OUT"/qemu*.pid "$LAB_OUT"/*/qemu.pid; do
 		[ -s "$f" ] && cat "$f" >>"$LAB_PIDS"
 	done
 	if [ -s "$LAB_PIDS" ]; then
@@ -281,6 +315,17 @@ lab_topology() {
 	ip -n "$(ns client)" link set rtr0 master br0
 	for n in br0 tap0 rtr0; do ip -n "$(ns client)" link set "$n" up; done
 
+	# a host on the client LAN for DHCP servers (LAB_LAN_DHCP): no routes beyond the LAN
+	if [ -n "$LAB_LAN_DHCP" ]; then
+		_lab_ns_add lan
+		ip -n "$(ns client)" link add srv0 type veth peer name eth0 netns "$(ns lan)"
+		ip -n "$(ns client)" link set srv0 master br0
+		ip -n "$(ns client)" link set srv0 up
+		ip -n "$(ns lan)" addr add "$LAB_LANSRV4/24" dev eth0
+		ip -n "$(ns lan)" addr add "$LAB_LANSRV6/64" dev eth0 nodad
+		ip -n "$(ns lan)" link set eth0 up
+	fi
+
 	# router
 	nsx router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
 	ip -n "$(ns router)" addr add "$LAB_LAN4_GW/24" dev lan0
@@ -307,7 +352,7 @@ lab_topology() {
 # no namespace may have a default route (or any route out of the lab)
 lab_check_routes() {
 	local n bad=0
-	for n in client router $LAB_SITES; do
+	for n in client router $LAB_SITES ${LAB_LAN_DHCP:+lan}; do
 		if [ -n "$(ip -n "$(ns "$n")" route show default)$(ip -n "$(ns "$n")" -6 route show default 2>/dev/null)" ]; then
 			lab_log "namespace $n has a default route:"; ip -n "$(ns "$n")" route show default >&2; bad=1
 		fi
@@ -428,8 +473,10 @@ lab_wait_route_via() {
 	lab_log "anycast routes (v4+v6) via $1 (waited ${LAB_ROUTE_WAIT}s)"
 }
 
-# ---- dnsmasq: relay + RA in the router, DHCPv4/DHCPv6 server per site ---------------------------------
+# ---- DHCP: relay + RA in the router; dnsmasq or Kea per site; optionally a server on the client LAN ----
 
+# The router's dnsmasq: relays the families in LAB_RELAY to the anycast address and sends the RA chosen by
+# LAB_RA. It never serves DHCP itself (dhcp-ignore for every client; relaying comes first).
 lab_dnsmasq_conf_router() {
 	cat <<EOF
 port=0
@@ -437,13 +484,40 @@ interface=lan0
 pid-file=$LAB_OUT/router/dnsmasq.pid
 log-facility=$LAB_OUT/router/dnsmasq.log
 log-dhcp
-dhcp-relay=$LAB_LAN4_GW,$LAB_ANYCAST4
-dhcp-relay=$LAB_LAN6_GW,$LAB_ANYCAST6
-# Router advertisements on the client LAN: M flag (addresses from DHCPv6), prefix on-link, no SLAAC.
-# The range only drives the RA; DHCPv6 itself is relayed (the relay takes precedence).
+dhcp-ignore=tag:!known
+EOF
+	lab_has_fam "$LAB_RELAY" 4 && echo "dhcp-relay=$LAB_LAN4_GW,$LAB_ANYCAST4"
+	lab_has_fam "$LAB_RELAY" 6 && echo "dhcp-relay=$LAB_LAN6_GW,$LAB_ANYCAST6"
+	case $LAB_RA in
+	managed) cat <<EOF
+# Router advertisements on the client LAN: M+O (addresses from DHCPv6) and the on-link prefix with A
+# (SLAAC too). The range only drives the RA; DHCPv6 itself is relayed (the relay takes precedence).
 enable-ra
 dhcp-range=fd00:b007:0:1::,static,slaac,64
 ra-param=lan0,10,1800
+EOF
+	;;
+	stateless) cat <<EOF
+# Router advertisements: O+A, no M (SLAAC address, stateless DHCPv6 for the rest)
+enable-ra
+dhcp-range=fd00:b007:0:1::,ra-stateless,64
+ra-param=lan0,10,1800
+EOF
+	;;
+	none) echo "# no router advertisements (LAB_RA=none)" ;;
+	*) lab_die "LAB_RA=$LAB_RA: want managed, stateless or none" ;;
+	esac
+}
+
+# boot information for dnsmasq (sites and the LAN server)
+_lab_dnsmasq_boot() {
+	cat <<EOF
+# PXE: EDK2 gets filename + next-server (the anycast TFTP address); iPXE (user class "iPXE") gets the
+# same nearboot.efi, never an iPXE image, so there is no chain-load loop.
+dhcp-userclass=set:ipxe,iPXE
+dhcp-boot=tag:!ipxe,$LAB_BOOTFILE,,$LAB_ANYCAST4
+dhcp-boot=tag:ipxe,$LAB_BOOTFILE,,$LAB_ANYCAST4
+dhcp-option=option6:bootfile-url,$LAB_BOOT_URL6
 EOF
 }
 
@@ -462,23 +536,185 @@ dhcp-authoritative
 # whichever site is nearest at that time, not to this site's link address
 dhcp-proxy
 # relayed ranges on the client LAN; this site's own pool shows in every lease which site answered
-dhcp-range=set:lan4,$(lab_site_pool4 "$s"),255.255.255.0,10m
-dhcp-range=set:lan6,$(lab_site_pool6 "$s"),64,10m
-dhcp-option=tag:lan4,option:router,$LAB_LAN4_GW
-# PXE: EDK2 gets filename + next-server (the anycast TFTP address); iPXE (user class "iPXE") gets the
-# same nearboot.efi, never an iPXE image, so there is no chain-load loop.
-dhcp-userclass=set:ipxe,iPXE
-dhcp-boot=tag:!ipxe,nearboot.efi,,$LAB_ANYCAST4
-dhcp-boot=tag:ipxe,nearboot.efi,,$LAB_ANYCAST4
-dhcp-option=option6:bootfile-url,tftp://[$LAB_ANYCAST6]/nearboot.efi
 EOF
+	if lab_has_fam "$LAB_SITE_FAMILIES" 4; then
+		echo "dhcp-range=set:lan4,$(lab_site_pool4 "$s"),255.255.255.0,10m"
+		echo "dhcp-option=tag:lan4,option:router,$LAB_LAN4_GW"
+	fi
+	lab_has_fam "$LAB_SITE_FAMILIES" 6 && echo "dhcp-range=set:lan6,$(lab_site_pool6 "$s"),64,10m"
+	[ "$LAB_SITE_BOOT" = yes ] && _lab_dnsmasq_boot
+	return 0
+}
+
+# a DHCP server directly on the client LAN (namespace "lan")
+lab_dnsmasq_conf_lan() {
+	cat <<EOF
+port=0
+interface=eth0
+pid-file=$LAB_OUT/lan/dnsmasq.pid
+log-facility=$LAB_OUT/lan/dnsmasq.log
+dhcp-leasefile=$LAB_OUT/lan/dnsmasq.leases
+log-dhcp
+no-ping
+dhcp-authoritative
+EOF
+	if lab_has_fam "$LAB_LAN_FAMILIES" 4; then
+		echo "dhcp-range=set:lan4,$LAB_LAN_POOL4,255.255.255.0,10m"
+		echo "dhcp-option=tag:lan4,option:router,$LAB_LAN4_GW"
+	fi
+	lab_has_fam "$LAB_LAN_FAMILIES" 6 && echo "dhcp-range=set:lan6,$LAB_LAN_POOL6,64,10m"
+	_lab_dnsmasq_boot
+}
+
+# proxyDHCP on the client LAN (dnsmasq proxy mode): boot information only, next to an address-only
+# server (the sites with LAB_SITE_BOOT=no). LAB_PROXY_MODE=boot: the boot file in the proxy OFFER;
+# menu: a one-item PXE menu (option 43), the client asks the proxy on port 4011 for the file.
+lab_dnsmasq_conf_proxy() {
+	cat <<EOF
+port=0
+interface=eth0
+pid-file=$LAB_OUT/lan/dnsmasq.pid
+log-facility=$LAB_OUT/lan/dnsmasq.log
+log-dhcp
+dhcp-range=198.18.1.0,proxy,255.255.255.0
+EOF
+	case $LAB_PROXY_MODE in
+	boot) echo "dhcp-boot=$LAB_BOOTFILE,,$LAB_ANYCAST4" ;;
+	menu) echo "pxe-prompt=\"nearboot\",0"
+	      echo "pxe-service=x86-64_EFI,\"nearboot\",$LAB_BOOTFILE,$LAB_ANYCAST4" ;;
+	*) lab_die "LAB_PROXY_MODE=$LAB_PROXY_MODE: want boot or menu" ;;
+	esac
 }
 
 lab_start_dnsmasq() {
-	local node=$1
+	local node=$1 n
 	dnsmasq --test -C "$LAB_OUT/$node/dnsmasq.conf" >/dev/null 2>&1 || { dnsmasq --test -C "$LAB_OUT/$node/dnsmasq.conf"; lab_die "bad dnsmasq config for $node"; }
+	n=$(grep -c 'started, version' "$LAB_OUT/$node/dnsmasq.log" 2>/dev/null) || n=0
 	lab_spawn "dnsmasq-$node" "$node" "$LAB_OUT/$node/dnsmasq.stderr" \
 		dnsmasq -k -C "$LAB_OUT/$node/dnsmasq.conf"
+	lab_wait 10 "dnsmasq in $node started" sh -c "[ \$(grep -c 'started, version' '$LAB_OUT/$node/dnsmasq.log' 2>/dev/null) -gt $n ]"
+}
+
+# Kea (kea-dhcp4 / kea-dhcp6 2.2). Behind the relay it listens on up0 and on the anycast address on lo
+# (UDP sockets: Kea 2.2 sees relayed packets sent to the anycast address only that way, FACTS.md); on the
+# LAN on eth0 (v4: raw sockets, for clients without an address). Server identifier: the anycast address
+# at the sites (so a client's unicast REQUEST goes to the anycast address, i.e. the nearest site, even
+# when the relay is gone), the server's own address on the LAN. Logs at debug level 55 (packet contents).
+# _lab_kea4_conf NODE IFACES-JSON SOCKET-TYPE POOL(a,b) SERVER-ID [SUBNET-IFACE]
+_lab_kea4_conf() {
+	local d=$LAB_OUT/$1 boot=''
+	if [ "$1" = lan ] || [ "$LAB_SITE_BOOT" = yes ]; then
+		boot="\"next-server\": \"$LAB_ANYCAST4\", \"boot-file-name\": \"$LAB_BOOTFILE\","
+	fi
+	cat <<EOF
+{ "Dhcp4": {
+    "interfaces-config": { "interfaces": $2, "dhcp-socket-type": "$3", "outbound-interface": "use-routing" },
+    "lease-database": { "type": "memfile", "persist": true, "name": "$d/kea-leases4.csv", "lfc-interval": 0 },
+    "valid-lifetime": 600, "renew-timer": 300, "rebind-timer": 525,
+    "authoritative": true,
+    "subnet4": [ { "subnet": "198.18.1.0/24", "id": 1, ${6:+\"interface\": \"$6\",} $boot
+        "pools": [ { "pool": "${4%,*} - ${4#*,}" } ],
+        "option-data": [ { "name": "routers", "data": "$LAB_LAN4_GW" },
+                         { "name": "dhcp-server-identifier", "data": "$5" } ] } ],
+    "loggers": [ { "name": "kea-dhcp4", "severity": "DEBUG", "debuglevel": 55,
+                   "output_options": [ { "output": "$d/kea-dhcp4.log", "flush": true } ] } ]
+} }
+EOF
+}
+# _lab_kea6_conf NODE IFACES-JSON POOL(a,b) [SUBNET-IFACE]
+_lab_kea6_conf() {
+	local d=$LAB_OUT/$1 boot=''
+	if [ "$1" = lan ] || [ "$LAB_SITE_BOOT" = yes ]; then
+		boot="\"option-data\": [ { \"name\": \"bootfile-url\", \"data\": \"$LAB_BOOT_URL6\" } ],"
+	fi
+	cat <<EOF
+{ "Dhcp6": {
+    "interfaces-config": { "interfaces": $2 },
+    "lease-database": { "type": "memfile", "persist": true, "name": "$d/kea-leases6.csv", "lfc-interval": 0 },
+    "preferred-lifetime": 300, "valid-lifetime": 600, "renew-timer": 150, "rebind-timer": 240,
+    "subnet6": [ { "subnet": "fd00:b007:0:1::/64", "id": 1, ${4:+\"interface\": \"$4\",} $boot
+        "pools": [ { "pool": "${3%,*} - ${3#*,}" } ], "rapid-commit": true } ],
+    "loggers": [ { "name": "kea-dhcp6", "severity": "DEBUG", "debuglevel": 55,
+                   "output_options": [ { "output": "$d/kea-dhcp6.log", "flush": true } ] } ]
+} }
+EOF
+}
+
+lab_start_kea() {   # NODE 4|6 (config in $LAB_OUT/NODE/kea-dhcpF.json)
+	local node=$1 f=$2 d=$LAB_OUT/$1
+	mkdir -p "$d/kea"
+	env KEA_LOCKFILE_DIR="$d/kea" KEA_PIDFILE_DIR="$d/kea" "kea-dhcp$f" -t "$d/kea-dhcp$f.json" >"$d/kea-dhcp$f.check" 2>&1 ||
+		{ cat "$d/kea-dhcp$f.check" >&2; lab_die "bad kea-dhcp$f config for $node"; }
+	lab_spawn "kea$f-$node" "$node" "$d/kea-dhcp$f.stderr" \
+		env KEA_LOCKFILE_DIR="$d/kea" KEA_PIDFILE_DIR="$d/kea" "kea-dhcp$f" -c "$d/kea-dhcp$f.json"
+	lab_wait 20 "kea-dhcp$f in $node started" grep -q "DHCP${f}_STARTED" "$d/kea-dhcp$f.log"
+}
+
+lab_start_site_dhcp() {
+	local s=$1
+	case $(lab_site_dhcp "$s") in
+	dnsmasq)
+		lab_dnsmasq_conf_site "$s" >"$LAB_OUT/$s/dnsmasq.conf"
+		lab_start_dnsmasq "$s" ;;
+	kea)
+		if lab_has_fam "$LAB_SITE_FAMILIES" 4; then
+			_lab_kea4_conf "$s" "[ \"up0\", \"lo/$LAB_ANYCAST4\" ]" udp "$(lab_site_pool4 "$s")" "$LAB_ANYCAST4" \
+				>"$LAB_OUT/$s/kea-dhcp4.json"
+			lab_start_kea "$s" 4
+		fi
+		if lab_has_fam "$LAB_SITE_FAMILIES" 6; then
+			_lab_kea6_conf "$s" "[ \"up0\", \"lo/$LAB_ANYCAST6\" ]" "$(lab_site_pool6 "$s")" >"$LAB_OUT/$s/kea-dhcp6.json"
+			lab_start_kea "$s" 6
+		fi ;;
+	none) lab_log "$s runs no DHCP server" ;;
+	*) lab_die "unknown DHCP server '$(lab_site_dhcp "$s")' for $s" ;;
+	esac
+}
+
+lab_start_lan_dhcp() {
+	[ -n "$LAB_LAN_DHCP" ] || return 0
+	mkdir -p "$LAB_OUT/lan"
+	case $LAB_LAN_DHCP in
+	dnsmasq) lab_dnsmasq_conf_lan >"$LAB_OUT/lan/dnsmasq.conf"; lab_start_dnsmasq lan ;;
+	proxy) lab_dnsmasq_conf_proxy >"$LAB_OUT/lan/dnsmasq.conf"; lab_start_dnsmasq lan ;;
+	kea)
+		if lab_has_fam "$LAB_LAN_FAMILIES" 4; then
+			_lab_kea4_conf lan '[ "eth0" ]' raw "$LAB_LAN_POOL4" "$LAB_LANSRV4" eth0 >"$LAB_OUT/lan/kea-dhcp4.json"
+			lab_start_kea lan 4
+		fi
+		if lab_has_fam "$LAB_LAN_FAMILIES" 6; then
+			_lab_kea6_conf lan '[ "eth0" ]' "$LAB_LAN_POOL6" eth0 >"$LAB_OUT/lan/kea-dhcp6.json"
+			lab_start_kea lan 6
+		fi ;;
+	*) lab_die "LAB_LAN_DHCP=$LAB_LAN_DHCP: want dnsmasq, kea or proxy" ;;
+	esac
+}
+
+# the router's dnsmasq, if it has anything to do (a relay or an RA)
+lab_start_router_dnsmasq() {
+	if [ -z "$LAB_RELAY" ] && [ "$LAB_RA" = none ]; then
+		lab_log "router: no relay, no RA: no dnsmasq"
+		return 0
+	fi
+	lab_dnsmasq_conf_router >"$LAB_OUT/router/dnsmasq.conf"
+	lab_start_dnsmasq router
+}
+
+# lab_set_relay "4 6"|"4"|"6"|"" — restart the router's dnsmasq with another relay set (RA unchanged)
+lab_set_relay() {
+	LAB_RELAY=$1
+	if grep -q '^dnsmasq-router ' "$LAB_PIDS"; then lab_kill dnsmasq-router; fi
+	lab_start_router_dnsmasq
+	lab_log "router: relay now '${LAB_RELAY:-off}' (RA $LAB_RA)"
+}
+
+# lab_stop_dhcp NODE — end the node's DHCP servers (whatever runs there)
+lab_stop_dhcp() {
+	local l
+	for l in "dnsmasq-$1" "kea4-$1" "kea6-$1"; do
+		if grep -q "^$l " "$LAB_PIDS"; then lab_kill "$l"; fi
+	done
+	return 0
 }
 
 # ---- TFTP: in.tftpd per site, bound to the anycast addresses, logging via a per-site syslog sink --------
@@ -597,7 +833,7 @@ lab_up() {
 	# the dev PKI (idempotent: creates only what is missing, e.g. certs for a site added to LAB_SITES)
 	NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1 ||
 		lab_die "keys/make-dev-pki.sh failed (see $LAB_OUT/lab.log)"
-	mkdir -p "$LAB_OUT/router" "$LAB_OUT/client"
+	mkdir -p "$LAB_OUT/router" "$LAB_OUT/client" ${LAB_LAN_DHCP:+"$LAB_OUT/lan"}
 	for s in $LAB_SITES; do mkdir -p "$LAB_OUT/$s"; done
 
 	lab_topology
@@ -609,14 +845,13 @@ lab_up() {
 		lab_start_bird "$s"
 	done
 	for s in $LAB_SITES; do
-		lab_dnsmasq_conf_site "$s" >"$LAB_OUT/$s/dnsmasq.conf"
-		lab_start_dnsmasq "$s"
+		lab_start_site_dhcp "$s"
 		lab_start_tftpd "$s"
 		lab_nginx_conf_site "$s" >"$LAB_OUT/$s/nginx.conf"
 		lab_start_nginx "$s"
 	done
-	lab_dnsmasq_conf_router >"$LAB_OUT/router/dnsmasq.conf"
-	lab_start_dnsmasq router
+	lab_start_router_dnsmasq
+	lab_start_lan_dhcp
 
 	lab_wait_bfd_up
 	lab_wait_route_via "$(lab_first_site)"
@@ -626,53 +861,135 @@ lab_up() {
 	lab_check_routes
 	lab_sanity_tftp
 	lab_sanity_https
-	for s in router $LAB_SITES; do
-		lab_alive "dnsmasq-$s" || lab_die "dnsmasq in $s died (see $LAB_OUT/$s/dnsmasq.log)"
+	local l
+	for l in $(awk '$1 ~ /^(dnsmasq|kea[46])-/ { print $1 }' "$LAB_PIDS"); do
+		lab_alive "$l" || lab_die "$l died (see its log under $LAB_OUT)"
 	done
 	lab_log "lab up in $((SECONDS - t0))s"
 }
 
 # ---- booting and assertions -------------------------------------------------------------------------
 
-# remember how far every site log is, so assertions look only at this boot
+# remember how far every node's log is, so assertions look only at this boot
 _lab_mark_logs() {
-	local s f
-	for s in $LAB_SITES; do
-		for f in dnsmasq.log tftpd.log; do
-			stat -c %s "$LAB_OUT/$s/$f" 2>/dev/null >"$LAB_OUT/$s/$f.mark" || echo 0 >"$LAB_OUT/$s/$f.mark"
+	local d f
+	for d in "$LAB_OUT"/router "$LAB_OUT"/lan $(for s in $LAB_SITES; do echo "$LAB_OUT/$s"; done); do
+		[ -d "$d" ] || continue
+		for f in "$d"/*.log; do
+			[ -e "$f" ] || continue
+			stat -c %s "$f" >"$f.mark" 2>/dev/null || echo 0 >"$f.mark"
 		done
 	done
 }
-# lab_log_since SITE FILE — the part of a site log written since the boot began
+# lab_log_since NODE FILE — the part of a node's log written since the boot began (a log that did not
+# exist then counts from its start)
 lab_log_since() {
 	local off
 	off=$(cat "$LAB_OUT/$1/$2.mark" 2>/dev/null || echo 0)
 	tail -c +"$((off + 1))" "$LAB_OUT/$1/$2" 2>/dev/null
 }
+lab_node_log_since() { lab_log_since "$@"; }
 
+# lab_start_capture [PCAP [LABEL]] — tcpdump on the client's tap (default: $LAB_OUT/client.pcap, "tcpdump")
 lab_start_capture() {
-	lab_spawn tcpdump client "$LAB_OUT/tcpdump.log" \
-		tcpdump -i tap0 -n -s 0 -U --immediate-mode -Z root -w "$LAB_OUT/client.pcap"
-	lab_wait 10 "tcpdump listening" grep -q 'listening on' "$LAB_OUT/tcpdump.log"
+	local pcap=${1:-$LAB_OUT/client.pcap} label=${2:-tcpdump}
+	local log=${pcap%.pcap}.tcpdump.log
+	[ "$label" = tcpdump ] && log=$LAB_OUT/tcpdump.log
+	: >"$log"
+	lab_spawn "$label" client "$log" \
+		tcpdump -i tap0 -n -s 0 -U --immediate-mode -Z root -w "$pcap"
+	lab_wait 10 "tcpdump listening" grep -q 'listening on' "$log"
+}
+# lab_stop_capture [LABEL] — SIGINT (tcpdump flushes and closes the pcap)
+lab_stop_capture() {
+	local label=${1:-tcpdump}
+	if grep -q "^$label " "$LAB_PIDS"; then lab_kill "$label" INT; fi
+	return 0
 }
 
-# lab_boot [run-qemu.sh options] — boot the client and wait for the marker; fails the scenario if absent
+# lab_boot [--tag NAME] [run-qemu.sh options] — boot the client and wait for the marker; fails the scenario
+# if absent. With --tag, this boot's serial.log, qemu.log and client.pcap (its own capture, closed after the
+# boot) go to $LAB_OUT/NAME; without, to $LAB_OUT with the capture kept running (as before). LAB_BOOT_DIR
+# names the directory either way, LAB_BOOT_T0 the boot's start (epoch seconds).
 lab_boot() {
+	local tag='' dir=$LAB_OUT
+	if [ "${1:-}" = --tag ]; then
+		tag=$2; shift 2
+		dir=$LAB_OUT/$tag
+		mkdir -p "$dir"
+	fi
+	LAB_BOOT_DIR=$dir
 	_lab_mark_logs
-	lab_alive tcpdump || lab_start_capture
+	if [ -n "$tag" ]; then
+		lab_start_capture "$dir/client.pcap" "tcpdump-$tag"
+	else
+		lab_alive tcpdump || lab_start_capture
+	fi
 	local rc=0 t0=$SECONDS
-	lab_log "booting QEMU: $*"
+	LAB_BOOT_T0=$(date +%s.%N)
+	lab_log "booting QEMU${tag:+ ($tag)}: $*"
 	# in the background + wait: a signal to this shell (timeout, Ctrl-C) then runs the cleanup trap at once
 	# instead of after QEMU's boot; lab_down ends run-qemu.sh, which ends QEMU
-	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$LAB_OUT" \
+	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$dir" \
 		--image "$NEARBOOT_EFI" --timeout "${LAB_BOOT_TIMEOUT:-240}" "$@" 9>&- &
 	local rq=$!
 	echo "run-qemu $rq $(lab_pid_start "$rq" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
 	wait "$rq" || rc=$?
 	awk -v p="$rq" '$2 != p' "$LAB_PIDS" >"$LAB_PIDS.tmp" && mv "$LAB_PIDS.tmp" "$LAB_PIDS"
 	LAB_BOOT_SECS=$((SECONDS - t0))
-	[ "$rc" = 0 ] || lab_die "boot failed (run-qemu.sh exit $rc); serial log: $LAB_OUT/serial.log"
+	[ -n "$tag" ] && { sleep 0.3; lab_stop_capture "tcpdump-$tag"; }
+	[ "$rc" = 0 ] || lab_die "boot failed (run-qemu.sh exit $rc); serial log: $dir/serial.log"
 	lab_log "marker seen on serial (boot took ${LAB_BOOT_SECS}s)"
+}
+
+# the last boot's serial console, without carriage returns
+lab_serial() { tr -d '\r' <"$LAB_BOOT_DIR/serial.log"; }
+lab_serial_has() { lab_serial | lab_grep -E -- "$1"; }
+# lab_assert_serial ERE WHAT — the console must show a line matching ERE; logs the first match
+lab_assert_serial() {
+	local line
+	line=$(lab_serial | grep -E -m1 -- "$1") || lab_die "serial console: no line for: $2 (want /$1/; $LAB_BOOT_DIR/serial.log)"
+	lab_log "asserted ($2): ${line# }"
+}
+lab_assert_no_serial() {
+	local line
+	if line=$(lab_serial | grep -E -m1 -- "$1"); then lab_die "serial console: $2: $line"; fi
+	lab_log "asserted ($2): no /$1/ on the console"
+}
+
+# lab_pcap SUBCOMMAND [ARGS...] — qemu-tests/lib/dhcp-pcap.py (dump, retrans4, retrans6, ids, timing);
+# closes the untagged capture first so the pcap is complete
+lab_pcap() {
+	[ "$LAB_BOOT_DIR" = "$LAB_OUT" ] && lab_stop_capture tcpdump
+	python3 "$LAB_TESTS/lib/dhcp-pcap.py" "$@"
+}
+# lab_pcap_dump [DIR] — one line per DHCP/RA packet of a boot's capture, into DIR/dhcp.txt (echoes the path)
+lab_pcap_dump() {
+	local d=${1:-$LAB_BOOT_DIR}
+	lab_pcap dump "$d/client.pcap" --mac "$LAB_CLIENT_MAC" >"$d/dhcp.txt" || lab_die "could not read $d/client.pcap"
+	echo "$d/dhcp.txt"
+}
+# lab_assert_pcap FILE ERE WHAT — a line of a pcap dump must match
+lab_assert_pcap() {
+	local line
+	line=$(grep -E -m1 -- "$2" "$1") || lab_die "capture: no packet for: $3 (want /$2/ in $1)"
+	lab_log "asserted on the wire ($3): $line"
+}
+lab_assert_no_pcap() {
+	local line
+	if line=$(grep -E -m1 -- "$2" "$1"); then lab_die "capture: $3: $line"; fi
+	lab_log "asserted on the wire ($3): no /$2/"
+}
+# lab_assert_log NODE FILE ERE WHAT — a node's log since the boot began must match
+lab_assert_log() {
+	local line
+	line=$(lab_log_since "$1" "$2" | grep -E -m1 -- "$3") || lab_die "$1/$2: no line for: $4 (want /$3/)"
+	lab_log "asserted in $1/$2 ($4): $(echo "$line" | cut -c1-220)"
+}
+lab_assert_no_log() {
+	local line
+	if line=$(lab_log_since "$1" "$2" | grep -E -m1 -- "$3"); then lab_die "$1/$2: $4: $line"; fi
+	lab_log "asserted in $1/$2 ($4): no /$3/"
 }
 
 # lab_assert_served SITE v4|v6 [ipxe]

@@ -598,7 +598,11 @@ static void test_resolution_fails_after_three_ns(void **state)
     struct nb_ip dst = nb_ip_from(6, v6_peer_global);
     uint32_t fails = v6_counter(CTR_ND6_RESOLVE_FAIL), qd = v6_counter(CTR_ND6_QUEUE_DROP);
     assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "a", 1), NB_OK);
-    assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "b", 1), NB_OK); /* replaces "a" */
+    assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "b", 1), NB_OK); /* queued behind "a" */
+    assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "c", 1), NB_OK);
+    assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "d", 1), NB_OK);
+    assert_int_equal(v6_counter(CTR_ND6_QUEUE_DROP), qd); /* four fit */
+    assert_int_equal(udp_sendto(&sock, NULL, &dst, 9, "e", 1), NB_OK); /* drops "a", the oldest */
     assert_int_equal(v6_counter(CTR_ND6_QUEUE_DROP), qd + 1);
     assert_int_equal(v6_count_icmp(135), 1);
     const struct tn_frame *ns = tn_tx((unsigned)v6_find_icmp(135, 0));
