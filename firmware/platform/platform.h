@@ -39,6 +39,14 @@ nb_err plat_entropy(uint8_t *buf, size_t len, unsigned *sources_used);
 nb_err plat_nv_get(const char *name, void *buf, size_t *len);
 nb_err plat_nv_set(const char *name, const void *buf, size_t len);
 
+/* Hand over to the verified second stage: exactly these in-memory bytes
+ * (never re-read), its load options (text), and the hand-off record for it.
+ * Returns only if the hand-over failed (e.g. NB_E_SECUREBOOT_REFUSED when
+ * Secure Boot rejects the image) or, on a platform where the second stage
+ * returns, with its exit status mapped to an error. */
+nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
+                      const uint8_t *handoff, size_t handoff_len);
+
 /* Stop for good after a fatal error: no return. */
 void plat_halt(void) __attribute__((noreturn));
 

@@ -176,3 +176,25 @@ void plat_halt(void)
     fprintf(stderr, "nearboot: halted\n");
     abort();
 }
+
+/* The host "chain-load": the verified bytes, the options and the hand-off
+ * record go to files in $NB_HANDOFF_DIR (default ./handoff), for tests. */
+nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
+                      const uint8_t *handoff, size_t handoff_len)
+{
+    const char *dir = getenv("NB_HANDOFF_DIR") ? getenv("NB_HANDOFF_DIR") : "handoff";
+    char path[600];
+    const struct { const char *name; const void *p; size_t n; } files[] = {
+        { "stage2.efi", image, len },
+        { "options.txt", options ? options : "", options ? strlen(options) : 0 },
+        { "handoff.txt", handoff, handoff_len },
+    };
+    mkdir(dir, 0700);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].name);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(files[i].p, 1, files[i].n, f) != files[i].n || fclose(f) != 0)
+            return NB_E_IO;
+    }
+    return NB_OK;
+}

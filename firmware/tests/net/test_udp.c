@@ -7,7 +7,6 @@
 
 static char console[8192];
 
-#define MAX_SEEN 8
 static struct {
     unsigned n;
     struct udp_sock *sock;
@@ -328,7 +327,7 @@ static void test_sendto_zero_checksum_sent_as_ffff(void **state)
     static struct udp_sock r;
     assert_int_equal(udp_open(&r, 4, 53, record_rx, NULL), NB_OK);
     struct t_pkt ip;
-    v4_packet(&ip, v4_ip, v4_ip, NB_PROTO_UDP, 64, V4_L4(f), 10);
+    v4_packet(&ip, v4_peer, v4_ip, NB_PROTO_UDP, 64, V4_L4(f), 10); /* same pseudo-header sum */
     v4_rx_packet(&ip, v4_mac, v4_peer_mac);
     assert_int_equal(seen.n, 1);
     assert_ptr_equal(seen.sock, &r);
