@@ -7,8 +7,11 @@
  * is kept alive afterwards so the next fetch from the same origin (the
  * manifest, then stage2) skips the handshake. A kept connection is checked
  * before reuse: if the server closed it or sent something unasked, it is
- * dropped and a new one opened. https:// is refused with NB_E_HTTP_NO_TLS
- * until the TLS transport exists (see pool_transport).
+ * dropped and a new one opened. https:// runs the same over the TLS
+ * transport (boot/xport_tls.c) on top of the same TCP connection; a TLS
+ * failure (certificate, alert, clock) ends the attempt at once rather than
+ * trying the name's next address, and its console line says exactly what
+ * the TLS layer found.
  *
  * The body goes to the caller's buffer or write callback; progress lines
  * and the closing summary line go to the console.
@@ -16,6 +19,7 @@
 #include "boot/fetch.h"
 #include "boot/http.h"
 #include "boot/xport_tcp.h"
+#include "boot/xport_tls.h"
 #include "core/clock.h"
 #include "core/fmt.h"
 #include "core/log.h"
@@ -34,10 +38,13 @@ static uint8_t rx_default[FETCH_RXBUF_DEFAULT], tx_buf[FETCH_TXBUF];
 #define DEFAULT_CONNECT_MS 5000u
 #define DEFAULT_IDLE_MS 15000u
 #define DEFAULT_DNS_MS 5000u
+#define DEFAULT_TLS_MS 10000u
 
 /* The one kept connection. */
 static struct {
     struct nb_xport_tcp tcp;
+    struct nb_xport_tls tls; /* over tcp, for https */
+    struct nb_xport *cur;    /* the transport of the kept connection */
     uint8_t *rx, *tx;
     size_t rxcap;
     int ready;   /* buffers allocated, tcp initialized */
@@ -50,7 +57,7 @@ static struct {
 
 static struct http_client client; /* 40 KB of buffers: not on the stack */
 
-enum stage { ST_NONE, ST_DNS, ST_CONNECT, ST_LOCAL };
+enum stage { ST_NONE, ST_DNS, ST_CONNECT, ST_TLS, ST_LOCAL };
 
 struct fetch_run {
     const struct nb_fetch_req *req;
@@ -67,6 +74,7 @@ void nb_fetch_req_init(struct nb_fetch_req *r)
     r->connect_timeout_ms = DEFAULT_CONNECT_MS;
     r->idle_timeout_ms = DEFAULT_IDLE_MS;
     r->dns_timeout_ms = DEFAULT_DNS_MS;
+    r->tls_timeout_ms = DEFAULT_TLS_MS;
     r->max_size = HTTP_SIZE_LIMIT;
 }
 
@@ -82,6 +90,9 @@ static nb_err pool_setup(void)
     }
     pool.tx = tx_buf;
     nb_xport_tcp_init(&pool.tcp, pool.rx, pool.rxcap, pool.tx, FETCH_TXBUF, NULL);
+    if (!pool.tls.base.ops) /* once: it keeps its mbedTLS context across connections */
+        nb_xport_tls_init(&pool.tls, &pool.tcp.base, DEFAULT_TLS_MS);
+    pool.cur = &pool.tcp.base;
     pool.ready = 1;
     return NB_OK;
 }
@@ -89,7 +100,7 @@ static nb_err pool_setup(void)
 static void pool_drop(void)
 {
     if (pool.ready && pool.idle)
-        pool.tcp.base.ops->close(&pool.tcp.base);
+        pool.cur->ops->close(pool.cur);
     pool.idle = 0;
 }
 
@@ -127,21 +138,23 @@ static int pool_alive(void)
 {
     uint8_t b;
     size_t got = 0;
-    nb_err e = pool.tcp.base.ops->recv(&pool.tcp.base, &b, 1, &got);
+    nb_err e = pool.cur->ops->recv(pool.cur, &b, 1, &got);
     return e == NB_OK && got == 0;
 }
 
 static uint64_t min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
 
-/* The transport for a scheme. The TLS transport will slot in here: a
- * struct nb_xport whose open() connects pool.tcp and runs the handshake
- * against the embedded trust anchors, with u->host for SNI and the
- * certificate check. */
-static nb_err pool_transport(enum nb_url_scheme scheme, struct nb_xport **x)
+/* The transport for a scheme: TLS over pool.tcp for https (trust anchors
+ * from nb_tls_set_trust, u->host for SNI and the certificate check), plain
+ * pool.tcp for http. */
+static nb_err pool_transport(enum nb_url_scheme scheme, uint32_t tls_timeout_ms, struct nb_xport **x)
 {
-    if (scheme == NB_URL_HTTPS)
-        return NB_E_HTTP_NO_TLS;
-    *x = &pool.tcp.base;
+    if (scheme == NB_URL_HTTPS) {
+        nb_xport_tls_set_timeout(&pool.tls, tls_timeout_ms);
+        *x = &pool.tls.base;
+    } else {
+        *x = &pool.tcp.base;
+    }
     return NB_OK;
 }
 
@@ -154,7 +167,7 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
     *reused = 0;
     nb_err e = pool_setup();
     if (e == NB_OK)
-        e = pool_transport(u->scheme, &t);
+        e = pool_transport(u->scheme, req->tls_timeout_ms, &t);
     if (e != NB_OK) {
         fr->failed_at = ST_LOCAL;
         return e;
@@ -194,7 +207,11 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
             return NB_E_HTTP_DEADLINE;
         char a[48];
         nb_ip_text(a, sizeof a, &addrs.addrs[i]);
-        uint64_t dl = min_u64(deadline_us, now + (uint64_t)req->connect_timeout_ms * 1000u);
+        uint64_t budget_ms = req->connect_timeout_ms;
+        if (u->scheme == NB_URL_HTTPS) /* the handshake has its own deadline on top */
+            budget_ms += req->tls_timeout_ms ? req->tls_timeout_ms : DEFAULT_TLS_MS;
+        uint64_t dl = min_u64(deadline_us, now + budget_ms * 1000u);
+        pool.cur = t;
         e = nb_xport_connect(t, &addrs.addrs[i], u->port, u->host, dl);
         if (e == NB_OK) {
             fr->connect_us = nb_now_us() - now;
@@ -206,6 +223,14 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
             fr->res->port = pool.port;
             *x = t;
             return NB_OK;
+        }
+        if (nb_tls_is_tls_error(e)) {
+            /* the server answered and TLS said no (or the clock did): the
+             * next address of the name is the same server */
+            fr->res->server = addrs.addrs[i];
+            fr->res->port = u->port;
+            fr->failed_at = ST_TLS;
+            return e;
         }
         if (!req->quiet && i + 1 < addrs.n)
             nb_warn("%s: connect to %s port %u: %s; trying the next address", u->host, a,
@@ -325,6 +350,12 @@ static enum nb_fetch_layer layer_of(nb_err e, enum stage st)
         return NB_FETCH_L_CONNECT;
     if (st == ST_LOCAL)
         return NB_FETCH_L_LOCAL;
+    if (st == ST_TLS)
+        return NB_FETCH_L_TLS;
+    if (e == NB_E_TLS_TRUNCATED)
+        return NB_FETCH_L_TRANSFER;
+    if (nb_tls_is_tls_error(e))
+        return NB_FETCH_L_TLS;
     if (e >= NB_E_URL_SYNTAX && e <= NB_E_URL_TOO_LONG)
         return NB_FETCH_L_URL;
     switch (e) {
@@ -419,6 +450,14 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
         case NB_FETCH_L_CONNECT:
             return nb_fail(e, "%s: %s: connect to %s%s%s port %u failed", res->protocol, url,
                            v6 ? "[" : "", addr, v6 ? "]" : "", (unsigned)res->port);
+        case NB_FETCH_L_TLS: {
+            const char *why = nb_xport_tls_why(&pool.tls);
+            if (!res->server.family) /* refused before connecting (clock, trust anchors) */
+                return nb_fail(e, "%s: %s: TLS: %s", res->protocol, url, why[0] ? why : "-");
+            return nb_fail(e, "%s: %s: TLS with %s%s%s port %u: %s", res->protocol, url,
+                           v6 ? "[" : "", addr, v6 ? "]" : "", (unsigned)res->port,
+                           why[0] ? why : "-");
+        }
         case NB_FETCH_L_DEADLINE:
             return nb_fail(e, "%s: %s: deadline passed after %llu ms with %llu bytes", res->protocol,
                            url, (unsigned long long)(res->elapsed_us / 1000u),

@@ -275,9 +275,9 @@ static nb_err parse_line(const char *s, size_t n, struct nb_manifest *m, struct 
         if (e != NB_OK)
             return e;
         /* The entry sits at [0] even when it comes after artifact lines. */
-        for (unsigned i = 0; i < NB_MANIFEST_MAX_ARTIFACTS; i++) {
+        for (unsigned i = 0; i <= st->nextra; i++) {
             const struct nb_artifact *o = &m->artifacts[i];
-            if (o == a || (i == 0 && !st->seen[K_ENTRY]) || (i > 0 && i > st->nextra))
+            if (o == a || (i == 0 && !st->seen[K_ENTRY]))
                 continue;
             if (strcmp(o->path, a->path) == 0)
                 return NB_E_MANIFEST_DUPLICATE_PATH;

@@ -45,16 +45,19 @@ static void resolve(struct nb_candidate *c, const struct nb_race_params *p, uint
         return;
     }
     /* v6 first, then alternate (RFC 8305 §4), keeping each family's order. */
-    unsigned i6 = 0, i4 = 0;
-    for (int want = 6; c->naddrs < NB_SITE_ADDRS && (i6 < r.n || i4 < r.n);) {
-        unsigned *i = want == 6 ? &i6 : &i4;
-        while (*i < r.n && r.addrs[*i].family != want)
-            (*i)++;
-        if (*i < r.n)
-            c->addrs[c->naddrs++] = r.addrs[(*i)++];
-        want = want == 6 ? 4 : 6;
-        if (i6 >= r.n && i4 >= r.n)
-            break;
+    const struct nb_ip *v6[DNS_MAX_ADDRS], *v4[DNS_MAX_ADDRS];
+    unsigned n6 = 0, n4 = 0;
+    for (unsigned i = 0; i < r.n; i++) {
+        if (r.addrs[i].family == 6)
+            v6[n6++] = &r.addrs[i];
+        else
+            v4[n4++] = &r.addrs[i];
+    }
+    for (unsigned i = 0; (i < n6 || i < n4) && c->naddrs < NB_SITE_ADDRS; i++) {
+        if (i < n6)
+            c->addrs[c->naddrs++] = *v6[i];
+        if (i < n4 && c->naddrs < NB_SITE_ADDRS)
+            c->addrs[c->naddrs++] = *v4[i];
     }
 }
 

@@ -58,6 +58,7 @@ struct nb_xport_tls {
     struct nb_xport base;
     struct nb_xport *inner;
     mbedtls_ssl_context ssl;
+    int inner_open;         /* inner->open succeeded and close has not been called */
     int ssl_ready;          /* ssl was set up (with configuration generation ssl_gen) */
     unsigned ssl_gen;
     enum nb_tls_state state;

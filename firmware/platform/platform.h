@@ -39,6 +39,11 @@ nb_err plat_entropy(uint8_t *buf, size_t len, unsigned *sources_used);
 nb_err plat_nv_get(const char *name, void *buf, size_t *len);
 nb_err plat_nv_set(const char *name, const void *buf, size_t len);
 
+/* Large buffers (second-stage artifacts), zeroed; NULL when the platform
+ * has no memory that large. plat_free takes the size plat_alloc was given. */
+void *plat_alloc(size_t bytes);
+void plat_free(void *p, size_t bytes);
+
 /* Hand over to the verified second stage: exactly these in-memory bytes
  * (never re-read), its load options (text), and the hand-off record for it.
  * Returns only if the hand-over failed (e.g. NB_E_SECUREBOOT_REFUSED when

@@ -171,6 +171,17 @@ nb_err plat_nv_set(const char *name, const void *buf, size_t len)
     return NB_OK;
 }
 
+void *plat_alloc(size_t bytes)
+{
+    return bytes ? calloc(1, bytes) : NULL;
+}
+
+void plat_free(void *p, size_t bytes)
+{
+    (void)bytes;
+    free(p);
+}
+
 void plat_halt(void)
 {
     fprintf(stderr, "nearboot: halted\n");

@@ -56,6 +56,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
     env.netdev = env.nic.status == NB_OK ? uefi_snp_netdev() : NULL;
     read_lab_flags(&env);
     env.config_blob = uefi_config_blob(&env.config_len);
+    env.have_uuid = uefi_smbios_uuid(env.uuid);
     nb_err e = nb_stage1(&env);
     uefi_snp_close();
 

@@ -19,6 +19,24 @@ nb_err uefi_memory_init(size_t bytes)
     return NB_OK;
 }
 
+void *plat_alloc(size_t bytes)
+{
+    EFI_PHYSICAL_ADDRESS addr = 0;
+    UINTN pages = (bytes + 4095) / 4096;
+    if (!bytes || uefi_bs->AllocatePages(AllocateAnyPages, EfiLoaderData, pages, &addr) != EFI_SUCCESS)
+        return NULL;
+    uint8_t *p = (uint8_t *)(uintptr_t)addr;
+    for (size_t i = 0; i < pages * 4096; i++)
+        p[i] = 0;
+    return p;
+}
+
+void plat_free(void *p, size_t bytes)
+{
+    if (p)
+        uefi_bs->FreePages((EFI_PHYSICAL_ADDRESS)(uintptr_t)p, (bytes + 4095) / 4096);
+}
+
 void plat_halt(void)
 {
     for (;;)

@@ -35,6 +35,8 @@ struct netdev;
 struct netdev *uefi_snp_netdev(void);
 /* The protocol on a handle, or on the nearest handle along its device path. */
 EFI_STATUS uefi_find_on_path(EFI_HANDLE device, EFI_GUID *guid, EFI_HANDLE *found, void **iface);
+/* smbios.c: the system UUID (RFC 4122 order); 0 if there is none. */
+int uefi_smbios_uuid(uint8_t out[16]);
 /* cfgblob.c: the embedded configuration record (after the section marker). */
 const uint8_t *uefi_config_blob(size_t *len);
 /* memory.c: the arena mbedTLS allocates from. */

@@ -152,9 +152,9 @@ static void test_pseudo_v6(void **state)
     assert_int_equal(csum_transport(&src, &dst, NB_PROTO_UDP, udp, sizeof udp), 0x7bfd);
     /* the upper-layer length is 32 bits (RFC 8200 §8.1): a jumbogram's
      * high bytes count */
-    static const uint8_t big_tail[8] = { 0, 0x01, 0x23, 0x45, 0, 0, 0, NB_PROTO_ICMP6 };
+    static const uint8_t big_tail[8] = { 0x01, 0x23, 0x45, 0x67, 0, 0, 0, NB_PROTO_ICMP6 };
     memcpy(ref + 32, big_tail, 8);
-    assert_int_equal(csum_fold(csum_pseudo(&src, &dst, NB_PROTO_ICMP6, 0x12345u)), ref_csum(ref, 40));
+    assert_int_equal(csum_fold(csum_pseudo(&src, &dst, NB_PROTO_ICMP6, 0x01234567u)), ref_csum(ref, 40));
     /* the v4 form is not the v6 one for the same leading bytes */
     struct nb_ip s4 = nb_ip_from(4, s6), d4 = nb_ip_from(4, d6);
     assert_int_not_equal(csum_fold(csum_pseudo(&s4, &d4, NB_PROTO_UDP, 16)),
