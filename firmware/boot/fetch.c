@@ -61,6 +61,7 @@ enum stage { ST_NONE, ST_DNS, ST_CONNECT, ST_TLS, ST_LOCAL };
 
 struct fetch_run {
     const struct nb_fetch_req *req;
+    const char *pin_host;  /* req->addr applies to this host (the request URL's) */
     struct nb_fetch_result *res;
     enum stage failed_at;
     struct nb_progress bar;
@@ -173,11 +174,15 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
         return e;
     }
     if (pool.idle) {
-        if (pool.scheme == u->scheme && pool.port == u->port && strcmp(pool.host, u->host) == 0 &&
+        int pinned_elsewhere = req->addr.family && fr->pin_host && strcmp(u->host, fr->pin_host) == 0 &&
+                               !nb_ip_eq(&req->addr, &pool.addr);
+        if (!pinned_elsewhere && pool.scheme == u->scheme && pool.port == u->port && strcmp(pool.host, u->host) == 0 &&
             pool_alive()) {
             pool.idle = 0;
             *reused = 1;
             *x = t;
+            if (t == &pool.tls.base)
+                nb_xport_tls_describe(&pool.tls, fr->res->tls, sizeof fr->res->tls);
             fr->res->server = pool.addr;
             fr->res->port = pool.port;
             return NB_OK;
@@ -188,6 +193,9 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
     struct dns_result addrs;
     if (u->ip.family) {
         addrs.addrs[0] = u->ip;
+        addrs.n = 1;
+    } else if (req->addr.family && fr->pin_host && strcmp(u->host, fr->pin_host) == 0) {
+        addrs.addrs[0] = req->addr; /* the site race already chose this address */
         addrs.n = 1;
     } else {
         uint64_t now = nb_now_us();
@@ -215,6 +223,8 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
         e = nb_xport_connect(t, &addrs.addrs[i], u->port, u->host, dl);
         if (e == NB_OK) {
             fr->connect_us = nb_now_us() - now;
+            if (t == &pool.tls.base)
+                nb_xport_tls_describe(&pool.tls, fr->res->tls, sizeof fr->res->tls);
             pool.scheme = u->scheme;
             memcpy(pool.host, u->host, sizeof pool.host);
             pool.port = u->port;
@@ -225,10 +235,12 @@ static nb_err prov_get(void *ctx, const struct nb_url *u, uint64_t deadline_us, 
             return NB_OK;
         }
         if (nb_tls_is_tls_error(e)) {
-            /* the server answered and TLS said no (or the clock did): the
-             * next address of the name is the same server */
-            fr->res->server = addrs.addrs[i];
-            fr->res->port = u->port;
+            /* the server answered and TLS said no, or TLS refused to start
+             * (clock, trust anchors): another address would not help */
+            if (e != NB_E_TLS_CLOCK_BEFORE_FLOOR && e != NB_E_TLS_NO_CLOCK && e != NB_E_TLS_NO_TRUST) {
+                fr->res->server = addrs.addrs[i];
+                fr->res->port = u->port;
+            }
             fr->failed_at = ST_TLS;
             return e;
         }
@@ -384,7 +396,8 @@ static enum nb_fetch_layer layer_of(nb_err e, enum stage st)
 nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
 {
     static struct http_get g;
-    struct fetch_run fr = { req, res, ST_NONE, { 0 }, 0 };
+    struct fetch_run fr = { .req = req, .res = res, .failed_at = ST_NONE };
+    static char pin_host[NB_URL_HOST_MAX + 1];
     uint64_t t0 = nb_now_us();
     size_t ulen = req->url ? strnlen(req->url, NB_URL_MAX + 1) : 0;
 
@@ -398,6 +411,8 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
     }
     res->final = g.url;
     res->protocol = nb_url_scheme_name(g.url.scheme);
+    memcpy(pin_host, g.url.host, sizeof pin_host);
+    fr.pin_host = pin_host;
     if (g.url.scheme == NB_URL_TFTP) {
         res->layer = NB_FETCH_L_LOCAL; /* boot/tftp joins here */
         return req->quiet ? NB_E_UNSUPPORTED : nb_fail(NB_E_UNSUPPORTED, "fetch: %s", req->url);
@@ -490,9 +505,10 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
         if (res->reused && n < sizeof extra)
             n += (size_t)nb_snprintf(extra + n, sizeof extra - n, ", kept-alive connection");
         nb_fmt_rate(rate, sizeof rate, res->received, res->elapsed_us);
-        nb_say("%s: %s from %s%s%s port %u (HTTP/1.%u %u): %llu bytes in %llu.%03llu s, %s%s",
+        nb_say("%s: %s from %s%s%s port %u (HTTP/1.%u %u%s%s): %llu bytes in %llu.%03llu s, %s%s",
                res->protocol, url, v6 ? "[" : "", addr, v6 ? "]" : "", (unsigned)res->port,
-               g.version == 10 ? 0u : 1u, g.status, (unsigned long long)res->size,
+               g.version == 10 ? 0u : 1u, g.status, res->tls[0] ? ", " : "", res->tls,
+               (unsigned long long)res->size,
                (unsigned long long)(res->elapsed_us / 1000000u),
                (unsigned long long)(res->elapsed_us / 1000u % 1000u), rate, extra);
     }

@@ -1,7 +1,7 @@
 /*
  * Fetch a URL into memory: the one interface the boot policy uses for every
- * transfer, whatever the scheme (http:// now; https:// once the TLS
- * transport lands; tftp:// through boot/tftp).
+ * transfer, whatever the scheme (http://, https:// over boot/xport_tls;
+ * tftp:// through boot/tftp).
  *
  * A fetch has a deadline for the whole transfer, a connect timeout per
  * address tried, an idle timeout, a size cap, progress reporting and a byte
@@ -17,8 +17,10 @@
  * Console: one line per transfer — URL, server address, protocol, size,
  * time, throughput — and for long transfers a progress line now and then
  * (full lines only: this goes to ConOut and serial). Failures name the layer
- * (URL, DNS, connect, HTTP status N, deadline) in result.layer and on the
- * console.
+ * (URL, DNS, connect, TLS, HTTP status N, deadline) in result.layer and on
+ * the console; a TLS failure's line says what TLS found (the alert and its
+ * name, the certificate's subject and what to check, the clock). Trust
+ * anchors for https come from nb_tls_set_trust (boot/xport_tls.h).
  */
 #ifndef NB_FETCH_H
 #define NB_FETCH_H
@@ -39,10 +41,12 @@ typedef void (*nb_fetch_progress_fn)(void *ctx, uint64_t have, uint64_t total);
 
 struct nb_fetch_req {
     const char *url;
+    struct nb_ip addr;           /* connect here for the URL's own host (family 0: resolve) */
     uint64_t deadline_us;        /* nb_now_us() time by which everything is over */
     uint32_t connect_timeout_ms; /* per address tried (default 5000) */
     uint32_t idle_timeout_ms;    /* no byte for this long fails the transfer (default 15000) */
     uint32_t dns_timeout_ms;     /* (default 5000) */
+    uint32_t tls_timeout_ms;     /* https: the handshake, after the TCP connect (default 10000) */
     uint64_t max_size;           /* the largest file accepted */
     uint64_t offset;             /* resume: [0, offset) is held already */
     const char *validator;       /* from the interrupted attempt's result; NULL or "" for none */
@@ -84,6 +88,7 @@ struct nb_fetch_result {
     struct nb_ip server;  /* the address that sent the data (family 0: none reached) */
     uint16_t port;
     const char *protocol; /* "http", "https", "tftp" */
+    char tls[64];         /* https: "TLSv1.3 TLS1-3-AES-128-GCM-SHA256" */
     uint64_t elapsed_us;
     struct nb_url final;  /* after redirects */
 };

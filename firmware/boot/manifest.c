@@ -330,6 +330,7 @@ nb_err nb_manifest_parse(const uint8_t *p, size_t len, struct nb_manifest *m,
             e = NB_E_MANIFEST_LINE_END; /* the last line has no LF */
             goto fail_line;
         }
+        err->key = NULL;
         if (lineno == 1)
             e = parse_header(line, n, m);
         else

@@ -334,6 +334,12 @@ nb_err nb_netup(const struct nb_env *env, const struct nb_config *cfg, struct nb
 {
     static struct race r;
     static struct nb_lease_cache cache;
+    /* A second run (the boot loop starting over): the last run's clients may
+     * still have timers armed; stop them before their state is wiped. */
+    if (r.v6_running)
+        dhcp6_stop(&r.c6);
+    if (r.v4 == V4_VERIFY || r.v4 == V4_DISCOVER)
+        dhcp4_stop(&r.c4);
     memset(out, 0, sizeof *out);
     memset(&r, 0, sizeof r);
     if (!env->netdev)

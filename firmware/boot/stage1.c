@@ -7,6 +7,7 @@
 #include "boot/dhcp6_msg.h"
 #include "boot/fetch.h"
 #include "mbedtls/sha256.h"
+#include "boot/boot.h"
 #include "boot/config.h"
 #include "boot/netup.h"
 #include "core/clock.h"
@@ -212,6 +213,39 @@ static void run_lab_hooks(const struct nb_env *env)
     }
 }
 
+/* DHCP, then a boot attempt over every candidate; when everything failed,
+ * a jittered exponential backoff and DHCP again — forever in production,
+ * max_attempts times when a lab asks. */
+static nb_err boot_loop(const struct nb_env *env, const struct nb_config *cfg, uint64_t t0)
+{
+    static struct nb_netup net;
+    nb_err e = NB_OK;
+    for (unsigned attempt = 0;; attempt++) {
+        uint64_t t_dhcp = nb_now_us();
+        e = nb_netup(env, cfg, &net);
+        nb_say("phase: dhcp %u ms at %u.%03u s", (unsigned)((nb_now_us() - t_dhcp) / 1000u),
+               (unsigned)(t_dhcp / 1000000u), (unsigned)(t_dhcp / 1000u % 1000u));
+        if (attempt == 0) {
+            if (e == NB_OK)
+                run_lab_hooks(env);
+            nb_say("nearboot: ready (%u ms)", (unsigned)((nb_now_us() - t0) / 1000u));
+        }
+        if (e == NB_OK) {
+            e = nb_boot_attempt(env, cfg, &net);
+            if (e == NB_OK)
+                return NB_OK;
+        }
+        if (env->max_attempts && attempt + 1 >= env->max_attempts) {
+            nb_say("nearboot: giving up after %u attempt%s", attempt + 1, attempt ? "s" : "");
+            return e;
+        }
+        uint32_t wait = nb_boot_backoff_ms(attempt);
+        nb_say("boot: attempt %u failed; starting over from DHCP in %u.%03u s (backoff)", attempt + 1,
+               wait / 1000u, wait % 1000u);
+        net_run_until(never, NULL, nb_now_us() + (uint64_t)wait * 1000u);
+    }
+}
+
 nb_err nb_stage1(const struct nb_env *env)
 {
     uint64_t t0 = nb_now_us();
@@ -253,11 +287,10 @@ nb_err nb_stage1(const struct nb_env *env)
     say_pxe_cache(&env->pxe);
     say_nic(&env->nic);
     nv_boot_count();
-    if (env->nic.status == NB_OK && env->netdev) {
-        static struct nb_netup net;
-        if (nb_netup(env, &cfg, &net) == NB_OK)
-            run_lab_hooks(env);
+    if (env->nic.status != NB_OK || !env->netdev) {
+        nb_say("nearboot: ready (%u ms), but without a network interface nothing can be booted",
+               (unsigned)((nb_now_us() - t0) / 1000u));
+        return env->nic.status != NB_OK ? env->nic.status : NB_E_NO_NIC;
     }
-    nb_say("nearboot: ready (%u ms)", (unsigned)((nb_now_us() - t0) / 1000u));
-    return NB_OK;
+    return boot_loop(env, &cfg, t0);
 }

@@ -45,6 +45,7 @@ struct nb_env {
     uint8_t uuid[16];       /* SMBIOS system UUID, RFC 4122 byte order */
     /* Lab and debugging hooks (QEMU fw_cfg on UEFI). */
     uint32_t hold_ms;       /* keep the stack running this long after ready */
+    uint32_t max_attempts;  /* boot attempts before giving up (0: never give up) */
     char probe_url[256];    /* fetch this over plain HTTP and print its sha256 */
 };
 

@@ -10,17 +10,18 @@
  * OACK, a DATA and an ERROR from the server, what the retransmission timer
  * does, and whether packets must come from the server's locked TID.
  *
- *   state     sends                  OACK            DATA                ERROR              timer
- *   REQUEST   RRQ (options or not)   lock TID, ACK 0 block 1: lock TID,  8: ask again       resend RRQ; after
- *             from a fresh port      -> TRANSFER     no options          without options;   `retries`: fail
- *                                                    -> TRANSFER         else fail          (no answer)
- *             (ICMP unreachable: fail at once on the first request, retry on a restart's)
- *   TRANSFER  ACK at each window's   (a repeat while in order: deliver;  the session is     re-ACK the last
- *             end; ACK of the last   nothing came:   ahead: ACK the last lost: RESTART      in-order block;
- *             in-order block on a    ACK 0 again)    in-order block once; (or fail when     after `retries`:
- *             gap                                    behind: re-ACK it   none are left)     RESTART
- *   RESTART   (socket closed)        -               -                   -                  -> REQUEST
- *   DONE, FAILED                     -               -                   -                  -
+ *   state     on an OACK          on a DATA             on an ERROR        when the timer fires
+ *   REQUEST   lock the TID,       block 1: lock the     8: ask again       resend the RRQ; after
+ *   (RRQ sent check it, ACK 0     TID, 512-byte lock-   without options;   `retries`: fail (no
+ *   from a    -> TRANSFER         step -> TRANSFER      else fail          answer)
+ *   new port) (ICMP unreachable: fails at once on the first request, retried on a restart's)
+ *   TRANSFER  a repeat while      in order: deliver,    the session is     re-ACK the last
+ *             nothing came:       ACK at window end;    lost: RESTART      in-order block; after
+ *             ACK 0 again         ahead: ACK the last   (or fail when no   `retries`: the session
+ *                                 in-order block once;  restarts are left) is lost: RESTART
+ *                                 behind: re-ACK it     (so does an ICMP unreachable)
+ *   RESTART   (socket closed)                                              -> REQUEST
+ *   DONE, FAILED: nothing is expected; the socket is closed
  *
  * TIDs (RFC 1350 §4): every attempt uses a new random local port. The first
  * reply from the address we sent to fixes the server's port; later packets
@@ -33,9 +34,10 @@
  * of the next one wanted means a loss: the last in-order block is ACKed
  * once, so the server resends from there, and the rest of that window is
  * dropped; if the numbers go back while still ahead (the resent window
- * lost its first block again), that ACK is repeated. A block behind (a resent window whose ACK was lost, a duplicate)
- * never reaches the sink; when it is the last in-order block it is ACKed
- * again. With windowsize 1 this is exactly RFC 1350's lock-step.
+ * lost its first block again), that ACK is repeated. A block behind (a
+ * resent window whose ACK was lost, a duplicate) never reaches the sink;
+ * when it is the last in-order block it is ACKed again. With windowsize 1
+ * this is exactly RFC 1350's lock-step.
  *
  * Positions: blocks are counted from 1 in 64 bits, so files of more than
  * 65535 blocks work. On the wire the number after 65535 is 0 for tftpd-hpa,

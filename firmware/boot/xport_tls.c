@@ -313,26 +313,24 @@ void nb_tls_explain(nb_err e, const struct nb_tls_peer *pr, const char *host, ch
     case NB_E_TLS_CERT_UNTRUSTED:
         nb_snprintf(out, size,
                     "certificate \"%s\" was issued by \"%s\", which is not among the %u trusted CA "
-                    "certificate(s): check the TLS CA bundle in the configuration",
+                    "certificate(s)",
                     subj, pr->top_issuer[0] ? pr->top_issuer : "?", trust_n);
         break;
     case NB_E_TLS_CERT_EXPIRED:
         fmt_time(a, sizeof a, pr->not_after);
         fmt_time(b, sizeof b, pr->now);
         nb_snprintf(out, size,
-                    "certificate \"%s\" expired %s; the clock reads %s: renew the server's "
-                    "certificate (or check the clock)", subj, a, b);
+                    "certificate \"%s\" expired %s; the clock reads %s", subj, a, b);
         break;
     case NB_E_TLS_CERT_NOT_YET_VALID:
         fmt_time(a, sizeof a, pr->not_before);
         fmt_time(b, sizeof b, pr->now);
         nb_snprintf(out, size,
-                    "certificate \"%s\" is valid only from %s; the clock reads %s: check the clock",
+                    "certificate \"%s\" is valid only from %s; the clock reads %s",
                     subj, a, b);
         break;
     case NB_E_TLS_CERT_NAME:
-        nb_snprintf(out, size, "certificate \"%s\" is for %s, not %s: use a URL with one of its "
-                    "names, or fix the server's certificate", subj,
+        nb_snprintf(out, size, "certificate \"%s\" is for %s, not %s", subj,
                     pr->names[0] ? pr->names : "no subjectAltName", host);
         break;
     case NB_E_TLS_CERT_USAGE:
@@ -458,8 +456,13 @@ static nb_err map_ssl_error(struct nb_xport_tls *t, int r, int handshake)
             return NB_E_TLS_HANDSHAKE;
         }
         return NB_E_TLS_TRUNCATED;
-    case MBEDTLS_ERR_SSL_INVALID_MAC:
     case MBEDTLS_ERR_SSL_INVALID_RECORD:
+        if (handshake) {
+            nb_snprintf(t->why, sizeof t->why, "the server's answer is not TLS (is this an https port?)");
+            return NB_E_TLS_HANDSHAKE;
+        }
+        return NB_E_TLS_RECORD;
+    case MBEDTLS_ERR_SSL_INVALID_MAC:
     case MBEDTLS_ERR_SSL_DECODE_ERROR:
     case MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE:
     case MBEDTLS_ERR_SSL_UNEXPECTED_RECORD:
@@ -496,8 +499,7 @@ static nb_err x_open(struct nb_xport *x, const struct nb_ip *ip, uint16_t port, 
     /* Before anything goes out: something to trust, and a clock to check
      * certificates with. A clock below the floor never proceeds. */
     if (trust_n == 0) {
-        nb_snprintf(t->why, sizeof t->why, "no TLS CA certificate is configured: set the TLS CA "
-                    "bundle in the configuration (nearboot-config)");
+        nb_snprintf(t->why, sizeof t->why, "set the TLS CA bundle in the configuration (nearboot-config)");
         return fail(t, NB_E_TLS_NO_TRUST);
     }
     int64_t now;
@@ -509,8 +511,7 @@ static nb_err x_open(struct nb_xport *x, const struct nb_ip *ip, uint16_t port, 
         fmt_time(a, sizeof a, raw);
         fmt_time(b, sizeof b, nb_clock_floor());
         nb_snprintf(t->why, sizeof t->why,
-                    "the clock reads %s, before the trusted floor %s: set the firmware clock (RTC); "
-                    "certificates cannot be checked against a clock that is known to be wrong",
+                    "the clock reads %s, before the trusted floor %s", 
                     pe == NB_OK ? a : "?", b);
         return fail(t, NB_E_TLS_CLOCK_BEFORE_FLOOR);
     }

@@ -135,6 +135,20 @@ nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_
         pkb_free(p);
         return NB_E_NO_ADDRESS;
     }
+    if ((s[0] & 0xf0) == 0xe0 || is_limited_broadcast(s) || is_subnet_broadcast(nif, s)) {
+        /* RFC 1122 §3.2.1.3: never a source. A transport answering a packet
+         * sent to a broadcast address (a TCP RST) must not answer from it. */
+        NB_COUNT(CTR_IP4_TX_BAD_SRC);
+        pkb_free(p);
+        return NB_E_INVALID;
+    }
+    if (dst[0] == 0) {
+        /* 0.0.0.0/8 is "this host on this network": only ever a source
+         * (RFC 1122 §3.2.1.3), as when a peer answers from 0.0.0.0. */
+        NB_COUNT(CTR_IP4_TX_NOROUTE);
+        pkb_free(p);
+        return NB_E_NO_ROUTE;
+    }
     size_t total = p->len + IP4_HLEN;
     if (total > nif->mtu || total > 0xffff) {
         pkb_free(p);

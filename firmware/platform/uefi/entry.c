@@ -28,6 +28,14 @@ static void read_lab_flags(struct nb_env *env)
         env->hold_ms = ms;
     }
     uefi_fwcfg_read_string("opt/org.nearboot/probe-url", env->probe_url, sizeof env->probe_url);
+    /* A lab run that powers off afterwards must not retry forever. */
+    env->max_attempts = uefi_fwcfg_has("opt/org.nearboot/poweroff") ? 1 : 0;
+    if (uefi_fwcfg_read_string("opt/org.nearboot/max-attempts", v, sizeof v)) {
+        uint32_t n = 0;
+        for (const char *p = v; *p >= '0' && *p <= '9' && n < 1000000u; p++)
+            n = n * 10 + (uint32_t)(*p - '0');
+        env->max_attempts = n;
+    }
 }
 
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)

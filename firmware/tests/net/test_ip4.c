@@ -450,6 +450,59 @@ static void test_output_mtu(void **state)
     assert_int_equal(ip_max_payload(&d), 1260);
 }
 
+static void test_output_never_from_a_broadcast_source(void **state)
+{
+    (void)state;
+    /* RFC 1122 §3.2.1.3: a broadcast or multicast address is never a source */
+    static const uint8_t grp[4] = { 224, 0, 0, 1 };
+    const uint8_t *bad[] = { v4_bcast, v4_subnet_bcast, grp };
+    v4_learn(v4_peer, v4_peer_mac);
+    for (unsigned i = 0; i < T_ARRAY_LEN(bad); i++)
+        assert_int_equal(ip4_output(payload(8), NB_PROTO_UDP, bad[i], v4_peer, 0), NB_E_INVALID);
+    assert_int_equal(nb_counters[CTR_IP4_TX_BAD_SRC], T_ARRAY_LEN(bad));
+    assert_int_equal(tn_tx_count(), 0);
+    assert_int_equal(pkb_pool_free_count(), PKB_POOL_SIZE);
+    /* end to end: a TCP segment to the limited broadcast address in a frame
+     * to our MAC gets no RST from 255.255.255.255 (nor from anywhere) */
+    static const uint8_t syn[20] = { 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff };
+    uint8_t seg[20];
+    memcpy(seg, syn, 20);
+    struct nb_ip s = nb_ip_from(4, v4_peer), d = nb_ip_from(4, v4_bcast);
+    put16(seg + 16, csum_transport(&s, &d, NB_PROTO_TCP, seg, 20));
+    struct t_pkt ip;
+    v4_packet(&ip, v4_peer, v4_bcast, NB_PROTO_TCP, 64, seg, 20);
+    rx_ip(&ip, v4_mac, 0);
+    for (unsigned i = 0; i < tn_tx_count(); i++) {
+        const struct tn_frame *f = tn_tx(i);
+        if (v4_frame_type(f) == ETH_P_IP)
+            assert_memory_equal(V4_IP(f) + 12, v4_ip, 4);
+    }
+}
+
+static void test_output_never_to_this_network(void **state)
+{
+    (void)state;
+    /* RFC 1122 §3.2.1.3: 0.0.0.0 and 0.x.y.z are only ever sources */
+    static const uint8_t zero_net[4] = { 0, 1, 2, 3 };
+    v4_learn(v4_gw, v4_gw_mac);
+    assert_int_equal(ip4_output(payload(8), NB_PROTO_UDP, NULL, v4_any, 0), NB_E_NO_ROUTE);
+    assert_int_equal(ip4_output(payload(8), NB_PROTO_UDP, NULL, zero_net, 0), NB_E_NO_ROUTE);
+    assert_int_equal(nb_counters[CTR_IP4_TX_NOROUTE], 2);
+    assert_int_equal(tn_tx_count(), 0);
+    /* end to end: a datagram from 0.0.0.0 is taken (an initialization
+     * procedure may send one), but an answer to its source goes nowhere */
+    static struct udp_sock s;
+    assert_int_equal(udp_open(&s, 4, 5000, sock_rx, NULL), NB_OK);
+    struct t_pkt ip;
+    udp_packet(&ip, v4_any, v4_ip);
+    rx_ip(&ip, v4_mac, 0);
+    assert_int_equal(seen.n, 1);
+    struct nb_ip to = nb_ip_from(4, v4_any);
+    assert_int_equal(udp_sendto(&s, NULL, &to, 1234, "re", 2), NB_E_NO_ROUTE);
+    assert_int_equal(tn_tx_count(), 0);
+    udp_close(&s);
+}
+
 /* ---------------------------------------------------------------- /31 and /32 */
 
 static void test_point_to_point_31(void **state)
@@ -501,6 +554,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_no_route, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_unconfigured, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_mtu, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_never_from_a_broadcast_source, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_output_never_to_this_network, setup, teardown),
         cmocka_unit_test_setup_teardown(test_point_to_point_31, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_route_32, setup, teardown),
     };

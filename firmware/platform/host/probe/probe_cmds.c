@@ -23,7 +23,7 @@ const struct probe_cmd probe_cmds[] = {
     { "ip6-up", "[SECONDS] [ll|global]  wait for IPv6 (DAD, SLAAC); prints addresses, router, DNS", probe_cmd_ip6_up },
     { "ping6", "ADDR [COUNT]       ICMPv6 echo; prints each RTT", probe_cmd_ping6 },
     { "connect", "ADDR PORT [MS]    TCP connect; prints ok/refused/timeout and the time", probe_cmd_connect },
-    { "get", "URL [--out F] [--offset N] [--if-range V] [--max B] [--timeout S] [--idle S] [--rxbuf KIB]  HTTP GET (boot/http: redirects, resume, keep-alive); sha256", probe_cmd_get },
+    { "get", "URL [--out F] [--offset N] [--if-range V] [--max B] [--timeout S] [--idle S] [--rxbuf KIB] [--tls-timeout MS]  HTTP(S) GET (boot/http, boot/xport_tls: redirects, resume, keep-alive); sha256", probe_cmd_get },
     { "tftp", "SERVER FILE [--blksize N] [--windowsize N] [--out F] [...]  TFTP read; sha256", probe_cmd_tftp },
     { "put", "ADDR PORT BYTES    send BYTES over TCP to a sink that answers \"COUNT SHA256\"", probe_cmd_put },
     { 0, 0, 0 },

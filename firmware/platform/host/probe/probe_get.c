@@ -2,7 +2,7 @@
  * nb-probe command: get (boot/fetch.c and boot/http.c against real servers).
  *
  *   get URL [--out FILE] [--offset N] [--if-range VALIDATOR] [--max BYTES]
- *           [--timeout S] [--idle S] [--rxbuf KIB]
+ *           [--timeout S] [--idle S] [--rxbuf KIB] [--tls-timeout MS]
  *   get URL FILE|- [RXKIB]            (the older positional form)
  *
  * --offset N resumes: FILE must hold at least N bytes already (they are kept
@@ -12,6 +12,7 @@
  *       N and HEX cover the whole file held at the end (with --out: the
  *       file; without: the bytes received); R is over the bytes received
  *   "probe: get URL: status S version 1.V redirects R restarted 0|1 reused 0|1 validator V"
+ *   "probe: get URL: tls TLSv1.3 SUITE"  (https)
  *   "probe: tcp srtt ..."            statistics of the TCP connection
  * or "probe: get URL: failed NB_E_... (layer L)" with exit status 1.
  */
@@ -112,6 +113,7 @@ int probe_cmd_get(int argc, char **argv)
         return 2;
     const char *url = argv[1], *out = NULL, *validator = NULL;
     unsigned long long offset = 0, max = 1ull << 53, timeout_s = 300, idle_s = 15, rxkib = 0;
+    unsigned long long tls_ms = 0;
     int i = 2;
     if (argc > 2 && strncmp(argv[2], "--", 2) != 0) { /* get URL FILE|- [RXKIB] */
         out = strcmp(argv[2], "-") == 0 ? NULL : argv[2];
@@ -137,6 +139,8 @@ int probe_cmd_get(int argc, char **argv)
         else if (strcmp(o, "--idle") == 0 && num(v, 86400, &idle_s))
             ;
         else if (strcmp(o, "--rxbuf") == 0 && num(v, 1u << 20, &rxkib))
+            ;
+        else if (strcmp(o, "--tls-timeout") == 0 && num(v, 3600000, &tls_ms))
             ;
         else {
             fprintf(stderr, "nb-probe get: bad option %s %s\n", o, v);
@@ -170,6 +174,8 @@ int probe_cmd_get(int argc, char **argv)
     req.deadline_us = nb_now_us() + timeout_s * 1000000ull;
     req.idle_timeout_ms = (uint32_t)(idle_s * 1000u);
     req.max_size = max;
+    if (tls_ms)
+        req.tls_timeout_ms = (uint32_t)tls_ms;
     req.offset = offset;
     req.validator = validator;
     req.write = sink_write;
@@ -208,6 +214,8 @@ int probe_cmd_get(int argc, char **argv)
     nb_say("probe: get %s: status %u version 1.%u redirects %u restarted %d reused %d validator %s",
            url, res.status, res.version == 10 ? 0u : 1u, res.redirects, res.restarted, res.reused,
            res.validator[0] ? res.validator : "-");
+    if (res.tls[0])
+        nb_say("probe: get %s: tls %s", url, res.tls);
     if (have_ti)
         nb_say("probe: tcp srtt %u us rto %u us cwnd %u rcv_wscale %u sack %u timeouts %u "
                "fast_rexmit %u rexmit_segs %u ooo_segs %u dup_segs %u ooo_dropped %u ooo_ranges_max %u",

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "platform/host/probe/probe.h"
 #include "core/clock.h"
+#include "boot/xport_tls.h"
 #include "core/drbg.h"
 #include "core/log.h"
 #include "net/addr.h"
@@ -20,6 +21,7 @@ static void usage(void)
     fprintf(stderr,
             "usage: nb-probe --dev tap:NAME|if:NAME [--mac MAC] [--mtu N] [--ip4 ADDR/LEN]\n"
             "                [--gw4 ADDR] [--dns ADDR]... [--nv DIR] [--counters]\n"
+            "                [--tls-ca FILE] [--clock UNIXSECONDS]\n"
             "                -- COMMAND ARGS [-- COMMAND ARGS]...\n"
             "commands:\n");
     for (const struct probe_cmd *c = probe_cmds; c->name; c++)
@@ -54,6 +56,33 @@ static int parse_ip4(const char *s, uint8_t out[4], unsigned *prefix)
     return 1;
 }
 
+/* The TLS trust anchors from a file (PEM bundle or DER), as the firmware
+ * takes them from its embedded configuration. */
+static int load_tls_ca(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "nb-probe: cannot read %s\n", path);
+        return 0;
+    }
+    static uint8_t buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    int too_big = !feof(f);
+    fclose(f);
+    if (too_big) {
+        fprintf(stderr, "nb-probe: %s is larger than 1 MiB\n", path);
+        return 0;
+    }
+    nb_err e = nb_tls_set_trust(buf, n);
+    if (e != NB_OK) {
+        nb_fail(e, "nb-probe: --tls-ca %s", path);
+        return 0;
+    }
+    unsigned skipped, k = nb_tls_trust_count(&skipped);
+    nb_say("probe: tls: %u trust anchor(s) from %s%s", k, path, skipped ? " (some did not parse)" : "");
+    return 1;
+}
+
 static int never_done(void *ctx)
 {
     (void)ctx;
@@ -77,7 +106,7 @@ static int run_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    const char *spec = NULL;
+    const char *spec = NULL, *tls_ca = NULL;
     uint8_t mac[6], ip4[4] = { 0 }, gw4[4] = { 0 }, mask[4] = { 0 };
     int have_mac = 0, have_ip4 = 0, counters = 0;
     unsigned mtu = 0, prefix = 0;
@@ -109,6 +138,10 @@ int main(int argc, char **argv)
             ndns++;
         else if (strcmp(opt, "--nv") == 0)
             host_nv_dir(val);
+        else if (strcmp(opt, "--tls-ca") == 0)
+            tls_ca = val;
+        else if (strcmp(opt, "--clock") == 0 && strtoll(val, NULL, 10) > 0)
+            host_fake_wallclock(strtoll(val, NULL, 10)); /* a wall clock for TLS tests */
         else {
             fprintf(stderr, "nb-probe: bad option %s %s\n", opt, val);
             usage();
@@ -122,6 +155,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "nb-probe: no entropy\n");
         return 1;
     }
+    if (tls_ca && !load_tls_ca(tls_ca))
+        return 1;
     static struct netdev dev;
     nb_err e = host_netdev_open(&dev, spec, have_mac ? mac : NULL);
     if (e != NB_OK) {
