@@ -8,7 +8,7 @@ export BUILD
 SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
 
 .PHONY: all deps efi host size test test-unit test-fuzz test-host test-lab fuzz demo clean \
-        bench-net bench-dhcp bench-transfer bench-boot
+        bench-net bench-dhcp bench-transfer bench-transfer-tftp bench-transfer-https bench-boot
 
 all: deps
 	@$(SUBMAKE) all
@@ -29,5 +29,9 @@ test-lab: deps
 demo: deps
 	@$(SUBMAKE) demo
 
+# TCP throughput of nb-probe (-O2 build) vs curl through nb-link (root).
+bench-net bench-transfer bench-transfer-tftp bench-transfer-https probe-fast: deps
+	@$(SUBMAKE) $@
+
 clean:
-	rm -rf $(BUILD)/x86_64-efi $(BUILD)/host $(BUILD)/fuzz $(BUILD)/gen $(BUILD)/qemu-tests
+	rm -rf $(BUILD)/x86_64-efi $(BUILD)/host $(BUILD)/host-fast $(BUILD)/fuzz $(BUILD)/gen $(BUILD)/qemu-tests

@@ -5,9 +5,9 @@
 #     --out DIR        serial.log, qemu.log, OVMF_VARS.fd (fresh copy per run), qemu.pid go here
 #     --vars FILE      NV store: use FILE as the OVMF VARS, created from the template if missing and kept,
 #                      so a second boot sees what the first stored (e.g. nearboot's LeaseCache)
-#     --disk           boot the image from a FAT directory (DIR/esp/EFI/BOOT/BOOTX64.EFI) instead of PXE;
-#                      the NIC stays (OVMF's virtio-net, no option ROM) but the firmware does no network
-#                      boot, so there is no PXE cache
+#     --disk           boot the image from a FAT directory (DIR/esp/EFI/BOOT/BOOTX64.EFI, boot index 0)
+#                      instead of PXE; the NIC stays (OVMF's virtio-net, no option ROM, second in the boot
+#                      order) but the firmware does no network boot, so there is no PXE cache
 #     --fwcfg NAME=STR extra fw_cfg string (repeatable), e.g. opt/org.nearboot/hold-ms=10000
 #     --netns NS       run QEMU in this network namespace (where TAP lives); default: current namespace
 #     --tap TAP        tap device to attach (default tap0); must exist (the lab creates it)
@@ -17,6 +17,8 @@
 #     --no-poweroff    do not pass fw_cfg opt/org.nearboot/poweroff (the image then returns to the firmware)
 #     --timeout SECS   hard limit (default 240)
 #     --marker TEXT    success line (default "nearboot: ready")
+#     --fail-marker T  a line that means the boot failed, so there is no point waiting for the timeout
+#                      (default: the firmware starting its "EFI Internal Shell", i.e. every boot option failed)
 #     --live           copy the serial console to the terminal while it runs
 #     --image FILE     the image: recorded in the log (PXE: served by the lab's TFTP servers), copied to the
 #                      FAT directory for --disk
@@ -26,14 +28,14 @@
 set -uo pipefail
 
 out='' netns='' tap=tap0 mac=52:54:00:b0:07:01 fam='' rom='' poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
-vars='' disk=0
+vars='' disk=0 fail_marker='"EFI Internal Shell"'
 extra=() fwcfg=()
 : "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
 : "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
 : "${NB_QEMU_CPU:=max}"
 : "${NB_QEMU_MEM:=512}"
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
+usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
@@ -46,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--no-poweroff) poweroff=0 ;;
 	--timeout) timeout=$2; shift ;;
 	--marker) marker=$2; shift ;;
+	--fail-marker) fail_marker=$2; shift ;;
 	--live) live=1 ;;
 	--image) image=$2; shift ;;
 	--vars) vars=$2; shift ;;
@@ -78,10 +81,10 @@ if [ "$disk" = 1 ]; then
 	cp "$image" "$out/esp/EFI/BOOT/BOOTX64.EFI"
 fi
 
-# the NIC keeps its PCI slot either way; for --disk it has no boot index, so OVMF boots the disk and
-# never starts PXE on it
-nic="virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom"
-[ "$disk" = 1 ] || nic="$nic,bootindex=1"
+# the NIC keeps its PCI slot and its boot index (OVMF connects only the devices in the boot order, so
+# without one the NIC would have no SNP at all); with --disk the disk comes first (bootindex 0) and boots,
+# so the firmware never starts PXE on the NIC
+nic="virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom,bootindex=1"
 args=(
 	-name nearboot-client -machine q35 -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m "$NB_QEMU_MEM"
 	-nodefaults -display none -no-reboot -monitor none
@@ -93,7 +96,7 @@ args=(
 	-device virtio-rng-pci
 	-chardev "file,id=ser0,path=$serial" -serial chardev:ser0
 )
-[ "$disk" = 1 ] && args+=(-drive "if=none,id=esp,format=raw,file=fat:$out/esp" -device "virtio-blk-pci,drive=esp,bootindex=0")
+[ "$disk" = 1 ] && args+=(-drive "if=none,id=esp,format=raw,file=fat:$out/esp,readonly=on" -device "virtio-blk-pci,drive=esp,bootindex=0")
 for f in "${fwcfg[@]}"; do args+=(-fw_cfg "name=${f%%=*},string=${f#*=}"); done
 [ "$fam" = 4 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")
 [ "$fam" = 6 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv4PXESupport,string=n")
@@ -149,6 +152,10 @@ rc=1
 deadline=$((SECONDS + timeout))
 while :; do
 	if grep -a -q -F "$marker" "$serial"; then rc=0; break; fi
+	if [ -n "$fail_marker" ] && grep -a -q -F "$fail_marker" "$serial"; then
+		echo "run-qemu.sh: fail marker '$fail_marker' on serial" >>"$out/qemu.log"
+		rc=2; break
+	fi
 	if ! alive "$qpid"; then
 		grep -a -q -F "$marker" "$serial" && { rc=0; break; }
 		rc=2; break

@@ -10,6 +10,7 @@
 #include "boot/boot.h"
 #include "boot/config.h"
 #include "boot/netup.h"
+#include "boot/xport_tls.h"
 #include "core/clock.h"
 #include "core/drbg.h"
 #include "core/fmt.h"
@@ -140,6 +141,22 @@ static void nv_boot_count(void)
         nb_say("nv: boot count %u", count);
 }
 
+/* TLS trust anchors come from the configuration only, never the network. */
+static nb_err load_trust(const struct nb_config *cfg)
+{
+    if (!cfg->tls_ca_len) {
+        nb_say("config: no TLS trust anchors: HTTPS sites will be refused");
+        return NB_OK;
+    }
+    nb_tls_set_trust(cfg->tls_ca, cfg->tls_ca_len);
+    unsigned skipped = 0, n = nb_tls_trust_count(&skipped);
+    if (!n)
+        return nb_fail(NB_E_CONFIG_INVALID, "config: tls-ca holds no certificate mbedTLS can parse");
+    nb_say("config: %u TLS trust anchor(s)%s; code-signing root %s", n, skipped ? " (some skipped)" : "",
+           cfg->code_ca_len ? "present" : "ABSENT: no release can be verified");
+    return NB_OK;
+}
+
 /* The embedded configuration: defaults when the image carries none; an
  * invalid one refuses the boot, since half an operator's settings is worse
  * than none. */
@@ -158,7 +175,7 @@ static nb_err load_config(const struct nb_env *env, struct nb_config *cfg)
     nb_say("config: %u site(s), %u DHCP fallback server(s), family %s, dhcp-timeout %u ms, min-serial %u",
            cfg->nsites, cfg->ndhcp_servers, nb_family_name(cfg->family), cfg->dhcp_timeout_ms,
            cfg->min_release_serial);
-    return NB_OK;
+    return load_trust(cfg);
 }
 
 static int never(void *ctx)

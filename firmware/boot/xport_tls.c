@@ -483,6 +483,7 @@ static nb_err x_open(struct nb_xport *x, const struct nb_ip *ip, uint16_t port, 
     t->state = NB_TLS_IDLE;
     t->err = t->io_err = NB_OK;
     t->peer_closed = 0;
+    t->rx_since_send = 0;
     t->why[0] = 0;
     memset(&t->peer, 0, sizeof t->peer);
     t->peer.alert = -1;
@@ -616,6 +617,7 @@ static nb_err x_send(struct nb_xport *x, const void *p, size_t n, size_t *taken)
     int r = mbedtls_ssl_write(&t->ssl, p, n);
     if (r > 0) {
         *taken = (size_t)r;
+        t->rx_since_send = 0;
         return NB_OK;
     }
     if ((r == MBEDTLS_ERR_SSL_WANT_WRITE || r == MBEDTLS_ERR_SSL_WANT_READ) && t->io_err == NB_OK)
@@ -636,11 +638,20 @@ static nb_err x_recv(struct nb_xport *x, void *p, size_t n, size_t *got)
     int r = mbedtls_ssl_read(&t->ssl, p, n);
     if (r > 0) {
         *got = (size_t)r;
+        t->rx_since_send += (size_t)r;
         return NB_OK;
     }
     if ((r == MBEDTLS_ERR_SSL_WANT_READ || r == MBEDTLS_ERR_SSL_WANT_WRITE) && t->io_err == NB_OK)
         return NB_OK;
     if (r == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY) {
+        t->peer_closed = 1;
+        return NB_E_CONN_CLOSED;
+    }
+    if ((r == 0 || r == MBEDTLS_ERR_SSL_CONN_EOF) && t->io_err == NB_OK && t->rx_since_send == 0) {
+        /* The stream ended before any byte answered our last request: a
+         * kept-alive connection the server dropped (often without
+         * close_notify). Nothing can have been truncated; say "closed", so
+         * HTTP may retry on a new connection. */
         t->peer_closed = 1;
         return NB_E_CONN_CLOSED;
     }

@@ -70,7 +70,8 @@ struct nb_xport_tls {
     struct nb_ip ip;        /* the literal's address */
     nb_err io_err;          /* an error of the inner transport, seen by a BIO callback */
     nb_err err;             /* why the connection failed (sticky) */
-    int peer_closed;        /* close_notify received */
+    int peer_closed;        /* close_notify received (or the end before any answer) */
+    size_t rx_since_send;   /* application bytes read since the last write */
     struct nb_tls_peer peer;
     char why[NB_TLS_WHY_MAX]; /* after a failure: the specifics, one sentence */
 };

@@ -47,8 +47,16 @@ chmod 755 "$tmp"
 root=$tmp/root
 mkdir -p "$root" "$tmp/empty-dev"
 chmod 755 "$root"
-pids=()      # every process we started: ended by PID at exit
+pids=()      # processes we started and have not reaped yet: ended by PID at exit
 made_ns=()
+# a PID is gone once it exited (reaped, or a zombie); forget drops a reaped
+# PID from the list, so cleanup never signals a number the kernel reused
+gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+forget() {
+    local p keep=()
+    for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+    pids=("${keep[@]}")
+}
 
 cleanup() {
     local p n
@@ -57,8 +65,8 @@ cleanup() {
     done
     for p in "${pids[@]}"; do
         [ -n "$p" ] || continue
-        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
+        for _ in $(seq 30); do gone "$p" && break; sleep 0.1; done
+        gone "$p" || kill -KILL "$p" 2>/dev/null
         { wait "$p"; } 2>/dev/null
     done
     # children of what we started (in.tftpd's per-transfer processes) still
@@ -134,6 +142,7 @@ start_hpa() {   # [6]
         "$HPA" -L -"$fam" -s -a "$addr:69" "$root" >>"$tmp/hpa.log" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
+    disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
 start_atftpd() {
@@ -141,6 +150,7 @@ start_atftpd() {
         --user nobody --group nogroup --logfile - --verbose=5 "$root" >>"$tmp/atftpd.log" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
+    disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
 start_dnsmasq() {
@@ -149,6 +159,7 @@ start_dnsmasq() {
         --pid-file="$tmp/dnsmasq.pid" >>"$tmp/dnsmasq.out" 2>&1 &
     server_pid=$!
     pids+=("$server_pid")
+    disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
 # stop the current server (and its per-transfer children) by PID; with KILL
@@ -161,9 +172,10 @@ stop_server() {
             kill -KILL "$c" 2>/dev/null
     done
     kill -"$sig" "$server_pid" 2>/dev/null
-    for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$server_pid" 2>/dev/null
-    { wait "$server_pid"; } 2>/dev/null
+    for _ in $(seq 30); do gone "$server_pid" && break; sleep 0.1; done
+    gone "$server_pid" || kill -KILL "$server_pid" 2>/dev/null
+    for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done   # reaped
+    forget "$server_pid"
     server_pid=
     for _ in $(seq 30); do port_bound 69 || break; sleep 0.1; done
 }
@@ -223,7 +235,7 @@ wait_log() {   # LOG PATTERN SECONDS
 ports_of() {   # LOG -> "LOCAL SERVER" of the latest attempt
     sed -n 's/.*local port \([0-9]*\) server port \([0-9]*\).*/\1 \2/p' "$1" | tail -1
 }
-wait_bg() { wait "$bg_pid"; }
+wait_bg() { wait "$bg_pid"; forget "$bg_pid"; }
 
 cat >"$tmp/udp.py" <<'EOF'
 # udp.py spoof LOCAL_ADDR CLIENT_ADDR CLIENT_PORT: a DATA from a fresh port to
@@ -302,7 +314,7 @@ else
     note "skip hpa-ipv6: the probe's IPv6 did not come up (ip6-up)"
 fi
 stop_server
-kill "$ra_pid" 2>/dev/null; { wait "$ra_pid"; } 2>/dev/null
+kill "$ra_pid" 2>/dev/null; { wait "$ra_pid"; } 2>/dev/null; forget "$ra_pid"
 
 # ---------------------------------------------------------------- atftpd
 echo "# atftpd $(cat "$(dirname "$(dirname "$(dirname "$ATFTPD")")")/VERSION" 2>/dev/null)"
@@ -368,7 +380,7 @@ if wait_log "$log" 'local port' 20; then
     start_atftpd
     link set both blackhole=0
     wait_bg
-    kill "$e5" 2>/dev/null; { wait "$e5"; } 2>/dev/null
+    kill "$e5" 2>/dev/null; { wait "$e5"; } 2>/dev/null; forget "$e5"
     if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
         ok "flip-error5: ERROR 5 from the new site, restarted and complete"
     else

@@ -17,7 +17,7 @@
 #   LAB_RELAY="4 6"                  families the router relays to the anycast address ("" = no relay)
 #   LAB_RA=managed|stateless|none    the router's RA: M+O+A (default), O+A (SLAAC + stateless DHCPv6), none
 #   LAB_LAN_DHCP=""|dnsmasq|kea|proxy  a server directly on the client LAN (namespace "lan", 198.18.1.2,
-#                                    fd00:b007:0:1::2); proxy = dnsmasq proxyDHCP (LAB_PROXY_MODE=boot|menu)
+#                                    fd00:b007:0:1::2); proxy = dnsmasq proxyDHCP (one-item PXE menu)
 #   LAB_LAN_FAMILIES="4 6"           which families the LAN server serves
 #   lab_set_relay "4 6"|"4"|"6"|""   restart the router's dnsmasq with another relay set (RA unchanged)
 #   lab_stop_dhcp NODE               end a node's DHCP server(s) (by recorded pid)
@@ -61,7 +61,6 @@ LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
 : "${LAB_RA:=managed}"
 : "${LAB_LAN_DHCP:=}"
 : "${LAB_LAN_FAMILIES:=4 6}"
-: "${LAB_PROXY_MODE:=boot}"
 
 LAB_ANYCAST4=198.18.255.69
 LAB_ANYCAST6=fd00:b007:0:ffff::69
@@ -205,6 +204,11 @@ lab_preflight() {
 		command -v "$t" >/dev/null || lab_die "missing tool: $t (see mk/packages.txt)"
 	done
 	[ -s "$NEARBOOT_EFI" ] || lab_die "no image at NEARBOOT_EFI=$NEARBOOT_EFI (make; or qemu-tests/testapp/build.sh for a stand-in)"
+	# one snapshot of the image for the whole run (TFTP, disk boots, checks), so a rebuild meanwhile
+	# cannot mix two images into one scenario
+	LAB_IMAGE=$LAB_OUT/nearboot.efi
+	cp "$NEARBOOT_EFI" "$LAB_IMAGE"
+	lab_log "image: $NEARBOOT_EFI (sha256 $(sha256sum <"$LAB_IMAGE" | cut -c1-16)...)"
 }
 
 # lab_init NAME
@@ -566,9 +570,9 @@ EOF
 	_lab_dnsmasq_boot
 }
 
-# proxyDHCP on the client LAN (dnsmasq proxy mode): boot information only, next to an address-only
-# server (the sites with LAB_SITE_BOOT=no). LAB_PROXY_MODE=boot: the boot file in the proxy OFFER;
-# menu: a one-item PXE menu (option 43), the client asks the proxy on port 4011 for the file.
+# proxyDHCP on the client LAN (dnsmasq proxy mode), next to an address-only server (the sites with
+# LAB_SITE_BOOT=no): a one-item PXE boot menu for x86-64 UEFI with no prompt. (dnsmasq's proxy mode answers
+# only with pxe-service entries; dhcp-boot alone gets no proxy OFFER.)
 lab_dnsmasq_conf_proxy() {
 	cat <<EOF
 port=0
@@ -577,13 +581,9 @@ pid-file=$LAB_OUT/lan/dnsmasq.pid
 log-facility=$LAB_OUT/lan/dnsmasq.log
 log-dhcp
 dhcp-range=198.18.1.0,proxy,255.255.255.0
+pxe-prompt="nearboot",0
+pxe-service=x86-64_EFI,"nearboot",$LAB_BOOTFILE,$LAB_ANYCAST4
 EOF
-	case $LAB_PROXY_MODE in
-	boot) echo "dhcp-boot=$LAB_BOOTFILE,,$LAB_ANYCAST4" ;;
-	menu) echo "pxe-prompt=\"nearboot\",0"
-	      echo "pxe-service=x86-64_EFI,\"nearboot\",$LAB_BOOTFILE,$LAB_ANYCAST4" ;;
-	*) lab_die "LAB_PROXY_MODE=$LAB_PROXY_MODE: want boot or menu" ;;
-	esac
 }
 
 lab_start_dnsmasq() {
@@ -630,6 +630,7 @@ _lab_kea6_conf() {
 	cat <<EOF
 { "Dhcp6": {
     "interfaces-config": { "interfaces": $2 },
+    "data-directory": "$d/kea",
     "lease-database": { "type": "memfile", "persist": true, "name": "$d/kea-leases6.csv", "lfc-interval": 0 },
     "preferred-lifetime": 300, "valid-lifetime": 600, "renew-timer": 150, "rebind-timer": 240,
     "subnet6": [ { "subnet": "fd00:b007:0:1::/64", "id": 1, ${4:+\"interface\": \"$4\",} $boot
@@ -643,11 +644,17 @@ EOF
 lab_start_kea() {   # NODE 4|6 (config in $LAB_OUT/NODE/kea-dhcpF.json)
 	local node=$1 f=$2 d=$LAB_OUT/$1
 	mkdir -p "$d/kea"
-	env KEA_LOCKFILE_DIR="$d/kea" KEA_PIDFILE_DIR="$d/kea" "kea-dhcp$f" -t "$d/kea-dhcp$f.json" >"$d/kea-dhcp$f.check" 2>&1 ||
+	nsx "$node" env KEA_LOCKFILE_DIR="$d/kea" KEA_PIDFILE_DIR="$d/kea" "kea-dhcp$f" -t "$d/kea-dhcp$f.json" >"$d/kea-dhcp$f.check" 2>&1 ||
 		{ cat "$d/kea-dhcp$f.check" >&2; lab_die "bad kea-dhcp$f config for $node"; }
 	lab_spawn "kea$f-$node" "$node" "$d/kea-dhcp$f.stderr" \
 		env KEA_LOCKFILE_DIR="$d/kea" KEA_PIDFILE_DIR="$d/kea" "kea-dhcp$f" -c "$d/kea-dhcp$f.json"
-	lab_wait 20 "kea-dhcp$f in $node started" grep -q "DHCP${f}_STARTED" "$d/kea-dhcp$f.log"
+	lab_wait 20 "kea-dhcp$f in $node started" _lab_started "kea$f-$node" "DHCP${f}_STARTED" "$d/kea-dhcp$f.log"
+}
+# a daemon's start line is in its log; dies at once if the daemon ended instead
+_lab_started() {
+	grep -q "$2" "$3" 2>/dev/null && return 0
+	lab_alive "$1" || lab_die "$1 ended at start-up (see $3)"
+	return 1
 }
 
 lab_start_site_dhcp() {
@@ -722,7 +729,7 @@ lab_stop_dhcp() {
 lab_start_tftpd() {
 	local s=$1 dev=$LAB_RUNDIR/dev-$1
 	mkdir -p "$dev" "$LAB_OUT/$s/tftp"
-	cp "$NEARBOOT_EFI" "$LAB_OUT/$s/tftp/nearboot.efi"
+	cp "$LAB_IMAGE" "$LAB_OUT/$s/tftp/nearboot.efi"
 	chmod 755 "$LAB_OUT/$s/tftp"; chmod 644 "$LAB_OUT/$s/tftp/nearboot.efi"
 	lab_spawn "syslog-$s" "$s" "$LAB_OUT/$s/syslog-sink.stderr" python3 "$LAB_TESTS/lib/syslog-sink.py" "$dev/log" "$LAB_OUT/$s/tftpd.log"
 	lab_wait 10 "syslog sink of $s" test -S "$dev/log"
@@ -818,7 +825,7 @@ lab_sanity_https() {
 
 lab_sanity_tftp() {
 	local want got addr
-	want=$(sha256sum <"$NEARBOOT_EFI" | cut -d' ' -f1)
+	want=$(sha256sum <"$LAB_IMAGE" | cut -d' ' -f1)
 	for addr in "$LAB_ANYCAST4" "[$LAB_ANYCAST6]"; do
 		got=$(nsx router curl -sS --max-time 10 "tftp://$addr/nearboot.efi" | sha256sum | cut -d' ' -f1)
 		[ "$got" = "$want" ] || lab_die "TFTP sanity fetch from $addr gave wrong bytes"
@@ -931,7 +938,7 @@ lab_boot() {
 	# in the background + wait: a signal to this shell (timeout, Ctrl-C) then runs the cleanup trap at once
 	# instead of after QEMU's boot; lab_down ends run-qemu.sh, which ends QEMU
 	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$dir" \
-		--image "$NEARBOOT_EFI" --timeout "${LAB_BOOT_TIMEOUT:-240}" "$@" 9>&- &
+		--image "$LAB_IMAGE" --timeout "${LAB_BOOT_TIMEOUT:-240}" "$@" 9>&- &
 	local rq=$!
 	echo "run-qemu $rq $(lab_pid_start "$rq" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
 	wait "$rq" || rc=$?
@@ -1023,4 +1030,89 @@ lab_assert_silent() {
 		lab_die "$s's TFTP log shows it served this boot"
 	fi
 	lab_log "asserted: $s stayed silent"
+}
+
+# ---- DHCP assertions (issue 4's matrix: scenarios 10-21) ----------------------------------------------
+
+# nearboot's DHCPv6 DUID (hex) as sent on the wire in a boot's capture dump (empty if it sent none)
+lab_nb_duid() { sed -n 's/.* v6 who=nearboot .* duid=\([0-9a-f]*\) .*/\1/p' "${1:-$LAB_BOOT_DIR/dhcp.txt}" | head -n1; }
+lab_colon() { echo "$1" | sed 's/../&:/g; s/:$//'; }
+
+# lab_assert_dnsmasq_nb NODE ERE WHAT — one of nearboot's DHCPv4 transactions (dnsmasq logs "user class:
+# nearboot" under the transaction id) has a line matching ERE in NODE's dnsmasq log since the boot began
+lab_assert_dnsmasq_nb() {
+	local node=$1 re=$2 what=$3 log xid line
+	log=$(lab_log_since "$node" dnsmasq.log)
+	for xid in $(echo "$log" | sed -n 's/.*dnsmasq-dhcp\[[0-9]*\]: \([0-9]*\) user class: nearboot$/\1/p' | sort -u); do
+		if line=$(echo "$log" | grep -E -m1 -- "\]: $xid $re"); then
+			lab_log "asserted in $node/dnsmasq.log ($what): ${line#*]: }"
+			return 0
+		fi
+	done
+	lab_die "$node/dnsmasq.log: no nearboot transaction with /$re/ ($what)"
+}
+
+# lab_kea_nb_tids NODE — the DHCPv4 transaction ids Kea logged for nearboot (user class option 77 = nearboot)
+lab_kea_nb_tids() {
+	lab_log_since "$1" kea-dhcp4.log | awk '/DHCP4_QUERY_DATA/ { match($0, /tid=0x[0-9a-f]+/); t = substr($0, RSTART + 4, RLENGTH - 4) }
+		/type=077, len=009: 08:6e:65:61:72:62:6f:6f:74/ && t != "" { print t }' | sort -u
+}
+# lab_assert_kea4_nb NODE ERE WHAT — a line of one of nearboot's transactions in NODE's kea-dhcp4 log
+lab_assert_kea4_nb() {
+	local node=$1 re=$2 what=$3 log tid line
+	log=$(lab_log_since "$node" kea-dhcp4.log)
+	for tid in $(lab_kea_nb_tids "$node"); do
+		if line=$(echo "$log" | grep -F "tid=$tid" | grep -E -m1 -- "$re"); then
+			lab_log "asserted in $node/kea-dhcp4.log ($what): $(echo "$line" | sed 's/^.*\] //' | cut -c1-200)"
+			return 0
+		fi
+	done
+	lab_die "$node/kea-dhcp4.log: no nearboot transaction with /$re/ ($what)"
+}
+# lab_assert_kea6_duid NODE DUID-HEX ERE WHAT — a kea-dhcp6 line for this DUID since the boot began
+lab_assert_kea6_duid() {
+	local line
+	line=$(lab_log_since "$1" kea-dhcp6.log | grep -F "duid=[$(lab_colon "$2")]" | grep -E -m1 -- "$3") ||
+		lab_die "$1/kea-dhcp6.log: no line for DUID $2 with /$3/ ($4)"
+	lab_log "asserted in $1/kea-dhcp6.log ($4): $(echo "$line" | sed 's/^.*\] //' | cut -c1-200)"
+}
+# lab_assert_no_dhcp NODE — the node's DHCP servers (dnsmasq or Kea) answered nothing since the boot began
+lab_assert_no_dhcp() {
+	local f
+	for f in dnsmasq.log kea-dhcp4.log kea-dhcp6.log; do
+		if lab_log_since "$1" "$f" | lab_grep -E 'DHCP(ACK|OFFER|REPLY|ADVERTISE)\(|DHCP[46]_PACKET_SEND'; then
+			lab_die "$1/$f: it answered this boot"
+		fi
+	done
+	lab_log "asserted: $1's DHCP servers answered nothing"
+}
+
+# lab_check_retrans4|6 [DIR] [MIN] — the RFC timing checks on a boot's capture, report kept in DIR
+lab_check_retrans4() {
+	local d=${1:-$LAB_BOOT_DIR}
+	lab_pcap retrans4 "$d/client.pcap" --mac "$LAB_CLIENT_MAC" --min "${2:-2}" >"$d/retrans4.txt" || true
+	sed 's/^/    /' "$d/retrans4.txt" >&2
+	grep -q '^verdict ok' "$d/retrans4.txt" ||
+		lab_die "DHCPv4 retransmissions outside RFC 2131 §4.1 ($d/retrans4.txt;$(sed -n 's/^ *client clock:/ client clock:/p' "$d/retrans4.txt"))"
+	lab_log "asserted on the wire: nearboot's DISCOVER retransmissions within RFC 2131 (4 s, 8 s ... +-1 s)"
+}
+lab_check_retrans6() {
+	local d=${1:-$LAB_BOOT_DIR}
+	lab_pcap retrans6 "$d/client.pcap" --mac "$LAB_CLIENT_MAC" --min "${2:-3}" >"$d/retrans6.txt" || true
+	sed 's/^/    /' "$d/retrans6.txt" >&2
+	grep -q '^verdict ok' "$d/retrans6.txt" ||
+		lab_die "DHCPv6 SOLICIT schedule outside RFC 8415 §15 ($d/retrans6.txt;$(sed -n 's/^ *\(client clock:\|by the client\)/ \1/p' "$d/retrans6.txt" | tr '\n' ';'))"
+	lab_log "asserted on the wire: nearboot's SOLICIT schedule within RFC 8415 (first RT > IRT, 2RT +-10 %)"
+}
+
+# lab_background LABEL FUNCTION [ARGS...] — run a lab function (e.g. one that waits for a log line and then
+# changes the lab) in a background subshell while the scenario goes on (e.g. into lab_boot); recorded like
+# a daemon, so lab_down ends it if it is still waiting
+lab_background() {
+	local label=$1; shift
+	( "$@" ) >>"$LAB_OUT/$label.log" 2>&1 9>&- &
+	local pid=$!
+	echo "$label $pid $(lab_pid_start "$pid" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
+	disown "$pid" 2>/dev/null || true
+	lab_log "started $label (pid $pid, in the background)"
 }
