@@ -405,7 +405,8 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         const char *h = nb_handoff_text(&hlen);
         nb_say("boot: handing over to %s (release %llu from %s) after %u ms", r.m.artifacts[0].path,
                (unsigned long long)r.m.serial, served->base, ms(nb_now_us()));
-        phase("handoff", nb_now_us(), nb_now_us());
+        uint64_t t_h = nb_now_us();
+        phase("handoff", t_h, t_h);
         nb_fetch_close_all();
         e = plat_chainload(r.art[0].p, (size_t)r.art[0].size, opts, (const uint8_t *)h, hlen);
         if (e == NB_OK)

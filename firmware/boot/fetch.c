@@ -27,11 +27,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* TCP receive window for transfers: enough for ~400 Mbit/s at 40 ms RTT and
- * for everything the lab's links can do. Static (caller-owned buffers, no
+/* TCP receive window for transfers: 8 MiB, so a download is not window-bound
+ * at 50 ms RTT and 1 Gbit/s (6.25 MB in flight). Static (caller-owned buffers, no
  * allocation: on UEFI calloc is mbedTLS's arena); nb_fetch_set_rxbuf can
  * swap in a heap buffer of another size for tools. */
-#define FETCH_RXBUF_DEFAULT (2u << 20)
+#define FETCH_RXBUF_DEFAULT TCP_RXBUF_WAN /* not window-bound at 50 ms and 1 Gbit/s (6.25 MB in flight) */
 #define FETCH_TXBUF 8192u
 static uint8_t rx_default[FETCH_RXBUF_DEFAULT], tx_buf[FETCH_TXBUF];
 

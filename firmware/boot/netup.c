@@ -147,9 +147,12 @@ static void start_v4(struct race *r)
     struct dhcp4_params p;
     dhcp4_params_default(&p);
     if (r->known_kind == KNOWN_PXE) {
-        /* The firmware's ACK: one quick INIT-REBOOT round confirms it. */
+        /* The firmware's ACK: one quick INIT-REBOOT round confirms it. The
+         * firmware used this address on this link moments ago, so the
+         * RFC 5227 conflict check is kept short. */
         p.max_tries = 2;
         p.rt_initial_ms = 1000;
+        p.probe_wait_ms = 50;
         if (dhcp4_start_reboot(&r->c4, &r->id4, &p, &r->known) == NB_OK) {
             r->v4 = V4_VERIFY;
             return;
@@ -404,8 +407,12 @@ nb_err nb_netup(const struct nb_env *env, const struct nb_config *cfg, struct nb
         }
     }
 
+    /* A global IPv6 address now, or soon: with IPv4 up the boot does not wait
+     * for it (SLAAC and DHCPv6 go on in the background); without IPv4 it
+     * waits up to SLAAC_GRACE_MS. */
     struct v6_wait w = { { 0 }, 0 };
-    if (want6 && net_run_until(global6_done, &w, nb_now_us() + SLAAC_GRACE_MS * 1000ull) == NB_OK) {
+    uint64_t v6_deadline = out->v4_up ? nb_now_us() : nb_now_us() + SLAAC_GRACE_MS * 1000ull;
+    if (want6 && net_run_until(global6_done, &w, v6_deadline) == NB_OK) {
         char a[NB_IP6_TEXT_MAX];
         nb_ip6_text(a, sizeof a, w.addr);
         memcpy(out->addr6, w.addr, 16);
@@ -413,6 +420,8 @@ nb_err nb_netup(const struct nb_env *env, const struct nb_config *cfg, struct nb
         nb_snprintf(out->v6_source, sizeof out->v6_source, "%s",
                     r.v6_running && dhcp6_lease(&r.c6) && dhcp6_lease(&r.c6)->stateful ? "DHCPv6/SLAAC" : "SLAAC");
         nb_say("net: v6 %s (%s)", a, out->v6_source);
+    } else if (want6 && out->v4_up) {
+        nb_say("net: v6 not up yet; continuing over IPv4 (IPv6 keeps configuring in the background)");
     } else if (want6) {
         nb_say("net: v6 no global address (no router advertisement with a usable prefix, no DHCPv6 lease)");
     }

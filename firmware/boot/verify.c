@@ -426,6 +426,10 @@ nb_err nb_verify_signature(const uint8_t *msg, size_t msg_len, const uint8_t *si
         e = NB_E_SIG_TOO_BIG;
         goto out;
     }
+    if (!sig || sig_len == 0 || (!msg && msg_len)) {
+        e = NB_E_SIG_NOT_SIGNED_DATA;
+        goto out;
+    }
     if ((e = cms_walk(sig, sig_len, &L)) != NB_OK)
         goto out;
     rep->ncerts = L.ncerts;

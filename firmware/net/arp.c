@@ -7,7 +7,9 @@
  *                        or a SYN and a DHCP packet, often leave together)
  *   INCOMPLETE -> READY  a reply (or a request naming us) gives the MAC
  *   INCOMPLETE -> FREE   ARP_TRIES requests unanswered: queued packets dropped
- *   READY -> FREE        ARP_LIFETIME passed since the MAC was last confirmed
+ *   READY -> PROBE       ARP_LIFETIME passed since the MAC was last confirmed: a
+ *                        unicast request to it, packets still go to it meanwhile
+ *   PROBE -> READY       it answers          PROBE -> FREE   it stays silent
  *   READY -> VERIFY      someone claims the IP with a different MAC: the old
  *                        MAC is asked again (unicast) before anything changes
  *   VERIFY -> READY      the old MAC answers: the claim is refused, counted
@@ -33,7 +35,7 @@
 #define ARP_PKT_LEN 28u
 #define ARP_QUEUE_MAX 4u
 
-enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_READY, ARP_VERIFY };
+enum arp_state { ARP_FREE, ARP_INCOMPLETE, ARP_READY, ARP_VERIFY, ARP_PROBE };
 
 struct arp_entry {
     enum arp_state state;
@@ -159,8 +161,19 @@ static void entry_timer(struct nb_timer *t)
         send_request(e, e->mac);
         nb_timer_arm(&e->timer, ARP_RETRY_US);
         break;
-    case ARP_READY:
-        entry_free(e); /* expired: the next packet resolves afresh */
+    case ARP_READY: /* lifetime over: confirm the MAC without stopping traffic */
+        e->state = ARP_PROBE;
+        e->tries = 0;
+        send_request(e, e->mac);
+        nb_timer_arm(&e->timer, ARP_RETRY_US);
+        break;
+    case ARP_PROBE:
+        if (++e->tries >= ARP_TRIES) {
+            entry_free(e); /* gone: the next packet resolves afresh */
+            return;
+        }
+        send_request(e, e->mac);
+        nb_timer_arm(&e->timer, ARP_RETRY_US);
         break;
     default:
         break;
@@ -204,7 +217,7 @@ static void learn(const uint8_t ip[4], const uint8_t mac[6], int create)
             return;
         e->state = ARP_INCOMPLETE; /* completed just below */
     }
-    if (e->state == ARP_INCOMPLETE || memcmp(e->mac, mac, 6) == 0) {
+    if (e->state == ARP_INCOMPLETE || memcmp(e->mac, mac, 6) == 0) { /* also ends PROBE */
         memcpy(e->mac, mac, 6);
         e->state = ARP_READY;
         e->tries = 0;
@@ -247,6 +260,14 @@ void arp_input(struct pkb *p)
         probe_conflict = 1; /* someone uses (or claims) the address we probe */
     if (probe_active && op == 1 && memcmp(sip, zero_ip, 4) == 0 && memcmp(tip, probe_ip, 4) == 0)
         probe_conflict = 1; /* someone else probes the same address */
+    if (nif->ip4_up && memcmp(sip, nif->ip4, 4) == 0) {
+        /* Another station claims our address (RFC 5227 §2.4): counted, never
+         * believed — a cache entry for it would hand that station our own
+         * traffic. */
+        NB_COUNT(CTR_ARP_CONFLICT);
+        pkb_free(p);
+        return;
+    }
     int for_us = nif->ip4_up && memcmp(tip, nif->ip4, 4) == 0;
     if (memcmp(sip, zero_ip, 4) != 0)
         learn(sip, smac, for_us);
@@ -258,7 +279,7 @@ void arp_input(struct pkb *p)
 nb_err arp_output(struct pkb *p, const uint8_t next_hop[4])
 {
     struct arp_entry *e = lookup(next_hop);
-    if (e && (e->state == ARP_READY || e->state == ARP_VERIFY))
+    if (e && (e->state == ARP_READY || e->state == ARP_VERIFY || e->state == ARP_PROBE))
         return eth_output(p, e->mac, ETH_P_IP);
     if (!e) {
         e = alloc_entry(next_hop);

@@ -1,8 +1,9 @@
 /*
  * ARP (RFC 826) for IPv4 next hops. A small cache with expiry; requests are
- * retried on a timer; a packet waiting for resolution is queued (one per
- * entry, the newest). An entry in use is never silently replaced by a
- * different MAC: the conflict is counted and the entry must expire first.
+ * retried on a timer; packets waiting for resolution are queued (up to four
+ * per entry, the oldest dropped first). An entry in use is never silently
+ * replaced by a different MAC: the conflict is counted and the old MAC is
+ * asked again; only if it stays silent is the new one taken (arp.c).
  */
 #ifndef NB_ARP_H
 #define NB_ARP_H

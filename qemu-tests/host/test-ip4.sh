@@ -123,8 +123,7 @@ until_neigh() {
 }
 
 # ---------------------------------------------------------------- 1: static address
-# Its own commands first (ping the kernel, a DNS query to a closed port),
-# then it serves while the kernel does its part.
+# nb-probe pings the kernel first, then serves while the kernel does its part.
 nsx "$NS_K" timeout 120 "$PROBE" --dev tap:nbt0 --mac $MAC --ip4 $ME/24 --gw4 $KERNEL --counters \
     -- ping $KERNEL 3 -- serve 40 >"$tmp/main.log" 2>&1 &
 probe_pid=$!

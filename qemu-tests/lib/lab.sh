@@ -1107,12 +1107,35 @@ lab_check_retrans6() {
 
 # lab_background LABEL FUNCTION [ARGS...] — run a lab function (e.g. one that waits for a log line and then
 # changes the lab) in a background subshell while the scenario goes on (e.g. into lab_boot); recorded like
-# a daemon, so lab_down ends it if it is still waiting
+# a daemon, so lab_down ends it. The subshell stays (idle, no child of its own) until then: daemons the
+# function started are its children, and it reaps them when lab_down ends them (else they would be
+# reparented to PID 1 and linger as zombies).
 lab_background() {
 	local label=$1; shift
-	( "$@" ) >>"$LAB_OUT/$label.log" 2>&1 9>&- &
+	( "$@"
+	  fifo=$LAB_RUNDIR/idle-$label
+	  mkfifo "$fifo"
+	  while :; do read -r -t 1 <>"$fifo" || true; done ) >>"$LAB_OUT/$label.log" 2>&1 9>&- &
 	local pid=$!
 	echo "$label $pid $(lab_pid_start "$pid" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
 	disown "$pid" 2>/dev/null || true
 	lab_log "started $label (pid $pid, in the background)"
+}
+
+# lab_check NAME FUNCTION [ARGS...] — run a group of assertions in a subshell: a failure (lab_die) ends the
+# group, is recorded, and the scenario goes on (e.g. to its next boot); lab_finish then fails the scenario
+# naming every failed group. For scenarios whose parts are worth reporting separately.
+LAB_FAILED=()
+lab_check() {
+	local name=$1; shift
+	if ( "$@" ); then
+		lab_log "check passed: $name"
+	else
+		lab_log "check FAILED: $name"
+		LAB_FAILED+=("$name")
+	fi
+}
+lab_finish() {
+	[ ${#LAB_FAILED[@]} -eq 0 ] || lab_die "failed: $(printf '%s; ' "${LAB_FAILED[@]}")"
+	lab_log "PASS"
 }

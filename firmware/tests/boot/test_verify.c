@@ -164,6 +164,8 @@ static void test_not_signed_data(void **state)
                      VV_NOW, &r), NB_E_SIG_NOT_SIGNED_DATA, "empty");
     expect(verify_at(vv_manifest, sizeof vv_manifest, vv_manifest, sizeof vv_manifest, vv_root_der,
                      sizeof vv_root_der, VV_NOW, &r), NB_E_SIG_NOT_SIGNED_DATA, "text");
+    expect(nb_verify_signature(vv_manifest, sizeof vv_manifest, NULL, 0, vv_root_der, sizeof vv_root_der,
+                               VV_NOW, &r), NB_E_SIG_NOT_SIGNED_DATA, "NULL");
     static uint8_t big[NB_SIG_MAX_LEN + 1];
     expect(verify_at(vv_manifest, sizeof vv_manifest, big, sizeof big, vv_root_der, sizeof vv_root_der,
                      VV_NOW, &r), NB_E_SIG_TOO_BIG, "too big");

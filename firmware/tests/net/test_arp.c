@@ -163,6 +163,21 @@ static void test_does_not_learn_from_strangers(void **state)
     assert_false(sent_directly(other_ip, mac));
 }
 
+static void test_our_own_address_is_never_learned(void **state)
+{
+    (void)state;
+    /* another station claims our address (a gratuitous request, then a
+     * reply): it is not put in the cache, so a packet to that address never
+     * goes to the claimant's MAC; the claim is counted as a conflict */
+    v4_rx_arp_request(v4_ip, v4_other_mac, v4_ip);
+    struct t_pkt f;
+    v4_arp_frame(&f, v4_mac, v4_other_mac, 2, v4_other_mac, v4_ip, v4_mac, v4_ip);
+    tn_rx(f.b, f.len);
+    assert_int_equal(nb_counters[CTR_ARP_CONFLICT], 2);
+    uint8_t mac[6];
+    assert_false(sent_directly(v4_ip, mac));
+}
+
 static void test_reply_naming_us_is_learned(void **state)
 {
     (void)state;
@@ -255,18 +270,26 @@ static void test_entry_expiry_and_refresh(void **state)
     v4_learn(v4_peer, v4_peer_mac);
     tn_advance_ms(119999);
     assert_goes_to(v4_peer, v4_peer_mac);
-    tn_advance_ms(1); /* 120 s after the last confirmation */
-    uint8_t mac[6];
-    assert_false(sent_directly(v4_peer, mac));
-    v4_rx_arp_reply(v4_peer, v4_peer_mac);
     tn_tx_clear();
-    /* confirmed again at 60 s (a request from it, for anyone): lives to 180 s */
-    tn_advance_ms(60000);
+    tn_advance_ms(1); /* 120 s after the last confirmation: PROBE, not forgotten */
+    assert_int_equal(v4_count(ETH_P_ARP), 1);
+    assert_memory_equal(v4_nth(ETH_P_ARP, 0)->b, v4_peer_mac, 6); /* unicast, to the MAC it had */
+    assert_goes_to(v4_peer, v4_peer_mac); /* traffic keeps flowing meanwhile */
+    v4_rx_arp_reply(v4_peer, v4_peer_mac); /* it answers: READY again for 120 s */
+    tn_tx_clear();
+    tn_advance_ms(119000);
+    assert_goes_to(v4_peer, v4_peer_mac);
+    assert_int_equal(v4_count(ETH_P_ARP), 0);
+    /* confirmed again by a request from it (for anyone): lives on */
     static const uint8_t other_ip[4] = { 198, 18, 1, 77 };
     v4_rx_arp_request(v4_peer, v4_peer_mac, other_ip);
     tn_advance_ms(119000);
     assert_goes_to(v4_peer, v4_peer_mac);
-    tn_advance_ms(1000);
+    /* expiry with a silent peer: three unicast probes, then forgotten */
+    tn_tx_clear();
+    tn_advance_ms(1000 + 3000);
+    assert_int_equal(v4_count(ETH_P_ARP), 3);
+    uint8_t mac[6];
     assert_false(sent_directly(v4_peer, mac));
 }
 
@@ -494,6 +517,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_probe_for_our_address_is_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_learns_from_request_naming_us, setup, teardown),
         cmocka_unit_test_setup_teardown(test_does_not_learn_from_strangers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_our_own_address_is_never_learned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_naming_us_is_learned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolution_request_exact_and_flush, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_keeps_newest_four, setup, teardown),

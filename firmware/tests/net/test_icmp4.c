@@ -133,6 +133,21 @@ static void test_echo_to_broadcast_address_answered_from_ours(void **state)
     }
 }
 
+static void test_unconfigured_echo_not_answered(void **state)
+{
+    (void)state;
+    /* while DHCP runs, IPv4 takes unicast to any address, but we own none
+     * yet: an echo to the address being offered is not answered from it */
+    v4_up_unconfigured();
+    static const uint8_t offered[4] = { 198, 18, 1, 77 };
+    struct t_pkt req;
+    v4_echo(&req, 8, 0x0e0e, 1, 8);
+    rx_icmp(v4_gw, v4_gw_mac, offered, v4_mac, &req);
+    assert_int_equal(nb_counters[CTR_ICMP4_RX], 1);
+    assert_int_equal(v4_count(ETH_P_IP), 0);
+    assert_int_equal(v4_count(ETH_P_ARP), 0);
+}
+
 static void test_bad_checksum_and_short(void **state)
 {
     (void)state;
@@ -397,6 +412,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_echo_reply_waits_for_arp, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_reply_to_broadcast_echo, setup, teardown),
         cmocka_unit_test_setup_teardown(test_echo_to_broadcast_address_answered_from_ours, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unconfigured_echo_not_answered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_checksum_and_short, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_types_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unreachable_reaches_udp, setup, teardown),

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Scenario 16 — stateless DHCPv6 with SLAAC: the router's RA has O and A but not M; the sites serve DHCPv6
+# Scenario 15 — stateless DHCPv6 with SLAAC: the router's RA has O and A but not M; the sites serve DHCPv6
 # only (no DHCPv4 anywhere), relayed. nearboot (booted from a disk) must take a SLAAC address, ask for
 # the rest with INFORMATION-REQUEST (no SOLICIT), and take the boot URL from the REPLY.
 set -euo pipefail
 . "$(dirname "$0")/../lib/lab.sh"
 LAB_RA=stateless LAB_SITE_FAMILIES=6
-lab_init 16-dhcp6-stateless-slaac
+lab_init 15-dhcp6-stateless-slaac
 lab_up
 lab_boot --disk --fwcfg opt/org.nearboot/hold-ms=1000
 slaac='fd00:b007:0:1:5054:ff:feb0:701'

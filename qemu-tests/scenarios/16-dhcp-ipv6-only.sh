@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Scenario 17 — IPv6-only: no DHCPv4 server anywhere (the sites serve DHCPv6 only, the relay forwards
+# Scenario 16 — IPv6-only: no DHCPv4 server anywhere (the sites serve DHCPv6 only, the relay forwards
 # DHCPv6 only); EDK2 PXE-boots over IPv6. nearboot must boot from the DHCPv6 boot URL without waiting for
 # IPv4, while its DHCPv4 DISCOVERs go unanswered; held 13 s after ready, those DISCOVERs give the
 # RFC 2131 §4.1 check on the wire (silent server: waits of 4 s and 8 s, each +-1 s).
 set -euo pipefail
 . "$(dirname "$0")/../lib/lab.sh"
 LAB_SITE_FAMILIES=6 LAB_RELAY=6
-lab_init 17-dhcp-ipv6-only
+lab_init 16-dhcp-ipv6-only
 lab_up
 lab_boot --pxe6 --fwcfg opt/org.nearboot/hold-ms=13000
 a6='fd00:b007:0:1::1:1[0-9a-f]{2}'

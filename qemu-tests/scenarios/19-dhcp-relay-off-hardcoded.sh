@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scenario 20 — the relay switched off, no NV lease cache: the hard-coded DHCP server. The image carries an
+# Scenario 19 — the relay switched off, no NV lease cache: the hard-coded DHCP server. The image carries an
 # embedded configuration (nearboot-config --dhcp-server 198.18.255.69, the anycast DHCP address). EDK2
 # PXE-boots through the relay (fresh VARS: no NV lease cache); as soon as the firmware fetches the image
 # (the TFTP RRQ in siteA's log) the router's relay is switched off, so nearboot's own DHCP gets no answer.
@@ -9,7 +9,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/lab.sh"
 : "${NB_CONFIG_TOOL:=$LAB_REPO/build/host/nearboot-config}"
-lab_init 20-dhcp-relay-off-hardcoded
+lab_init 19-dhcp-relay-off-hardcoded
 [ -x "$NB_CONFIG_TOOL" ] || lab_die "no $NB_CONFIG_TOOL (make; it is built with the host tools)"
 "$NB_CONFIG_TOOL" set "$LAB_IMAGE" --dhcp-server "$LAB_ANYCAST4" >>"$LAB_OUT/lab.log" 2>&1 ||
 	lab_die "nearboot-config could not set the hard-coded DHCP server"
@@ -17,13 +17,12 @@ lab_log "image configured: $("$NB_CONFIG_TOOL" show "$LAB_IMAGE" 2>&1 | grep -i 
 lab_up
 # cut the relay once the firmware's DHCP is done (its TFTP read has begun)
 cut_relay() {
-	lab_wait 200 "the firmware's TFTP read" sh -c "grep -q 'RRQ from' '$LAB_OUT/sitea/tftpd.log'"
+	lab_wait 200 "the firmware's TFTP read" grep -q 'RRQ from 198\.18\.1\.' "$LAB_OUT/sitea/tftpd.log"
 	lab_set_relay ""
 }
 lab_background relay-cutter cut_relay
 a4='198\.18\.1\.1[0-4][0-9]'
 lab_boot --pxe4
-lab_assert_log router dnsmasq.log "DHCP relay from 198\.18\.1\.1" "the relay ran for the firmware" || true
 grep -q "router: relay now 'off'" "$LAB_OUT/lab.log" || lab_die "the relay was not switched off during the boot"
 lab_assert_serial "config: [0-9]+ site\(s\), 1 DHCP fallback server" "the embedded configuration has one hard-coded DHCP server"
 lab_assert_serial "dhcp: verifying the firmware's lease $a4" "firmware lease, no NV cache"
