@@ -41,10 +41,11 @@ static unsigned ms(uint64_t us) { return (unsigned)(us / 1000u); }
 
 /* "phase: NAME DUR ms at START s": the report script draws the waterfall
  * from these lines. */
-static void phase(const char *name, uint64_t start_us, uint64_t end_us)
+void nb_phase(const char *name, uint64_t start_us, uint64_t end_us)
 {
-    nb_say("phase: %s %u ms at %u.%03u s", name, ms(end_us - start_us), (unsigned)(start_us / 1000000u),
-           (unsigned)(start_us / 1000u % 1000u));
+    uint64_t at = nb_log_time(start_us);
+    nb_say("phase: %s %u ms at %u.%03u s", name, ms(end_us - start_us), (unsigned)(at / 1000000u),
+           (unsigned)(at / 1000u % 1000u));
 }
 
 /* ---- candidates ------------------------------------------------------------- */
@@ -373,7 +374,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
     uint64_t t_race = nb_now_us();
     nb_err e = nb_race(&r.cands, &rp, r.order, &r.norder);
     r.t_race = nb_now_us() - t_race;
-    phase("race", t_race, nb_now_us());
+    nb_phase("race", t_race, nb_now_us());
     if (e != NB_OK)
         return nb_fail(e, "boot: no candidate site answered the connection race");
 
@@ -383,7 +384,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
             continue;
         uint64_t t_m = nb_now_us();
         e = get_manifest(&r, c);
-        phase("manifest", t_m, nb_now_us());
+        nb_phase("manifest", t_m, nb_now_us());
         if (e != NB_OK) {
             c->failed = e;
             continue;
@@ -391,7 +392,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         unsigned site = i;
         uint64_t t_a = nb_now_us();
         e = get_artifacts(&r, &site);
-        phase("transfer", t_a, nb_now_us());
+        nb_phase("transfer", t_a, nb_now_us());
         if (e != NB_OK) {
             free_artifacts(&r);
             c->failed = c->failed != NB_OK ? c->failed : e;
@@ -406,7 +407,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         nb_say("boot: handing over to %s (release %llu from %s) after %u ms", r.m.artifacts[0].path,
                (unsigned long long)r.m.serial, served->base, ms(nb_now_us()));
         uint64_t t_h = nb_now_us();
-        phase("handoff", t_h, t_h);
+        nb_phase("handoff", t_h, t_h);
         nb_fetch_close_all();
         e = plat_chainload(r.art[0].p, (size_t)r.art[0].size, opts, (const uint8_t *)h, hlen);
         if (e == NB_OK)

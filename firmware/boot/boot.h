@@ -29,4 +29,8 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
  * each ±50%): a site outage must not turn a rack into a DHCP storm. */
 uint32_t nb_boot_backoff_ms(unsigned attempt);
 
+/* A phase line for the boot report ("phase: NAME DUR ms at START s", START
+ * on the console's clock): the waterfall is drawn from these. */
+void nb_phase(const char *name, uint64_t start_us, uint64_t end_us);
+
 #endif

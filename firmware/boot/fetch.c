@@ -18,12 +18,14 @@
  */
 #include "boot/fetch.h"
 #include "boot/http.h"
+#include "boot/tftp.h"
 #include "boot/xport_tcp.h"
 #include "boot/xport_tls.h"
 #include "core/clock.h"
 #include "core/fmt.h"
 #include "core/log.h"
 #include "net/dns.h"
+#include "net/stack.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -391,6 +393,87 @@ static enum nb_fetch_layer layer_of(nb_err e, enum stage st)
     }
 }
 
+/* ------------------------------------------------------------ tftp */
+
+static enum nb_fetch_layer tftp_layer(nb_err e)
+{
+    switch (e) {
+    case NB_E_TFTP_DEADLINE: return NB_FETCH_L_DEADLINE;
+    case NB_E_TFTP_TIMEOUT: return NB_FETCH_L_CONNECT;
+    case NB_E_TFTP_SESSION_LOST:
+    case NB_E_TFTP_TOO_MANY_RESTARTS:
+    case NB_E_TFTP_UNKNOWN_TID: return NB_FETCH_L_TRANSFER;
+    case NB_E_TFTP_TOO_BIG: return NB_FETCH_L_LOCAL;
+    default:
+        return e >= NB_E_TFTP_NOT_FOUND && e <= NB_E_TFTP_PROTOCOL ? NB_FETCH_L_PROTOCOL : NB_FETCH_L_LOCAL;
+    }
+}
+
+/* tftp://host[:port]/file: the same request and result as HTTP. TFTP cannot
+ * resume, so an offset means the data starts again at 0 (restarted). */
+static nb_err fetch_tftp(struct fetch_run *fr, const struct nb_url *u, uint64_t t0)
+{
+    static struct tftp t;
+    const struct nb_fetch_req *req = fr->req;
+    struct nb_fetch_result *res = fr->res;
+    struct tftp_request rq = { 0 };
+    nb_err e = NB_OK;
+    if (req->addr.family) {
+        rq.server = req->addr;
+    } else if (u->ip.family) {
+        rq.server = u->ip;
+    } else {
+        struct dns_result addrs;
+        e = dns_resolve(u->host, 1, 1, req->dns_timeout_ms, &addrs);
+        if (e != NB_OK) {
+            res->layer = NB_FETCH_L_DNS;
+            return req->quiet ? e : nb_fail(e, "tftp: %s: DNS lookup of %s failed", req->url, u->host);
+        }
+        rq.server = addrs.addrs[0];
+    }
+    tftp_params_default(&rq.params);
+    rq.params.port = u->port;
+    rq.params.progress_ms = 0; /* fetch prints its own progress */
+    if (req->deadline_us != UINT64_MAX) {
+        uint64_t now = nb_now_us();
+        rq.params.deadline_ms = req->deadline_us > now ? (uint32_t)((req->deadline_us - now) / 1000u) : 1;
+    }
+    rq.file = u->path[0] == '/' ? u->path + 1 : u->path;
+    rq.cap = req->buf && req->buf_size < req->max_size ? req->buf_size : req->max_size;
+    rq.data = to_caller;
+    rq.progress = on_progress;
+    rq.ctx = fr;
+    res->server = rq.server;
+    res->port = u->port;
+    e = tftp_start(&t, &rq);
+    if (e == NB_OK) {
+        /* tftp's own deadline timer ends it; this limit is a backstop */
+        net_run_until(tftp_done, &t, nb_now_us() + (uint64_t)rq.params.deadline_ms * 1000u + 2000000u);
+        if (!t.finished)
+            tftp_abort(&t, NB_E_TFTP_DEADLINE);
+        e = t.result;
+    }
+    res->elapsed_us = nb_now_us() - t0;
+    res->received = t.bytes;
+    res->size = t.bytes;
+    res->total = t.tsize == TFTP_SIZE_UNKNOWN ? NB_FETCH_SIZE_UNKNOWN : t.tsize;
+    res->restarted = req->offset > 0 || t.restarts > 0;
+    if (e != NB_OK) {
+        res->layer = tftp_layer(e);
+        return req->quiet ? e : nb_fail(e, "tftp: %s%s%s", req->url, t.why[0] ? ": " : "", t.why);
+    }
+    if (!req->quiet) {
+        char rate[32], addr[48];
+        nb_fmt_rate(rate, sizeof rate, res->received, res->elapsed_us);
+        nb_ip_text(addr, sizeof addr, &rq.server);
+        nb_say("tftp: %s from %s (blksize %u, windowsize %u%s): %llu bytes in %llu.%03llu s, %s", req->url,
+               addr, t.blksize, t.windowsize, t.restarts ? ", restarted" : "", (unsigned long long)res->size,
+               (unsigned long long)(res->elapsed_us / 1000000u),
+               (unsigned long long)(res->elapsed_us / 1000u % 1000u), rate);
+    }
+    return NB_OK;
+}
+
 /* ------------------------------------------------------------ fetch */
 
 nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
@@ -413,10 +496,8 @@ nb_err nb_fetch(const struct nb_fetch_req *req, struct nb_fetch_result *res)
     res->protocol = nb_url_scheme_name(g.url.scheme);
     memcpy(pin_host, g.url.host, sizeof pin_host);
     fr.pin_host = pin_host;
-    if (g.url.scheme == NB_URL_TFTP) {
-        res->layer = NB_FETCH_L_LOCAL; /* boot/tftp joins here */
-        return req->quiet ? NB_E_UNSUPPORTED : nb_fail(NB_E_UNSUPPORTED, "fetch: %s", req->url);
-    }
+    if (g.url.scheme == NB_URL_TFTP)
+        return fetch_tftp(&fr, &g.url, t0);
 
     g.offset = req->offset;
     if (req->validator) {

@@ -240,8 +240,7 @@ static nb_err boot_loop(const struct nb_env *env, const struct nb_config *cfg, u
     for (unsigned attempt = 0;; attempt++) {
         uint64_t t_dhcp = nb_now_us();
         e = nb_netup(env, cfg, &net);
-        nb_say("phase: dhcp %u ms at %u.%03u s", (unsigned)((nb_now_us() - t_dhcp) / 1000u),
-               (unsigned)(t_dhcp / 1000000u), (unsigned)(t_dhcp / 1000u % 1000u));
+        nb_phase("dhcp", t_dhcp, nb_now_us());
         if (attempt == 0) {
             if (e == NB_OK)
                 run_lab_hooks(env);

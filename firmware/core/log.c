@@ -17,6 +17,11 @@ void nb_log_start(void)
     log_origin_us = plat_now_us();
 }
 
+uint64_t nb_log_time(uint64_t t)
+{
+    return t > log_origin_us ? t - log_origin_us : 0;
+}
+
 static void ring_append(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -7,6 +7,7 @@
 #ifndef NB_LOG_H
 #define NB_LOG_H
 #include <stddef.h>
+#include <stdint.h>
 #include "core/err.h"
 
 /* One console line (a '\n' is appended). */
@@ -24,6 +25,9 @@ size_t nb_log_copy(char *out, size_t size);
 
 /* Reset the log's time origin (called once at entry). */
 void nb_log_start(void);
+/* Microseconds from the log's origin to monotonic time t: the same clock as
+ * the "[   s.mmm]" line prefix. */
+uint64_t nb_log_time(uint64_t t);
 
 /* Called by mbedTLS's memory arena on corruption: says so and halts. */
 void nb_fatal_exit(int status) __attribute__((noreturn));
