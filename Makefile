@@ -8,6 +8,7 @@ export BUILD
 SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
 
 .PHONY: all deps efi host size test test-unit test-fuzz test-host test-lab fuzz demo clean \
+        stage2-linux test-stage2-linux boot-report \
         bench-net bench-dhcp bench-transfer bench-transfer-tftp bench-transfer-https bench-boot
 
 all: deps
@@ -16,7 +17,7 @@ all: deps
 deps:
 	@bash mk/deps.sh
 
-efi host size fuzz test-unit test-fuzz test-host: deps
+efi host size fuzz test-unit test-fuzz test-host stage2-linux test-stage2-linux: deps
 	@$(SUBMAKE) $@
 
 # The whole suite, as CI runs it: build, unit tests, short fuzz runs, lab.
@@ -33,5 +34,9 @@ demo: deps
 bench-net bench-transfer bench-transfer-tftp bench-transfer-https probe-fast: deps
 	@$(SUBMAKE) $@
 
+# Phase table + SVG waterfall from a serial log (LOG=..., SVG=...); needs nothing but python3.
+boot-report:
+	@$(SUBMAKE) $@
+
 clean:
-	rm -rf $(BUILD)/x86_64-efi $(BUILD)/host $(BUILD)/host-fast $(BUILD)/fuzz $(BUILD)/gen $(BUILD)/qemu-tests
+	rm -rf $(BUILD)/x86_64-efi $(BUILD)/host $(BUILD)/host-fast $(BUILD)/fuzz $(BUILD)/gen $(BUILD)/qemu-tests $(BUILD)/stage2

@@ -20,6 +20,7 @@ start=$(date +%s)
 run_part unit make_sub test-unit
 run_part fuzz make_sub test-fuzz
 run_part host make_sub test-host
+run_part stage2-linux make_sub test-stage2-linux   # the Linux UKI under QEMU, ~35 s
 run_part lab make_sub test-lab
 echo "make test took $(( $(date +%s) - start )) s"
 echo "$total_pass passed, $total_fail failed"

@@ -340,7 +340,7 @@ static void build_handoff(const struct boot_run *r, const struct nb_candidate *c
     nb_handoff_add("time.manifest_ms", "%u", ms(r->t_manifest));
     nb_handoff_add("time.verify_ms", "%u", ms(r->t_verify));
     nb_handoff_add("time.transfer_ms", "%u", ms(r->t_transfer));
-    nb_handoff_add("time.total_ms", "%u", ms(now));
+    nb_handoff_add("time.total_ms", "%u", ms(nb_log_time(now)));
     nb_handoff_add_counters();
     size_t used = (size_t)nb_snprintf(opts, optsz, "%s%snearboot.site=%s nearboot.serial=%llu",
                                       r->m.has_options ? r->m.options : "", r->m.has_options ? " " : "",
@@ -405,7 +405,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         size_t hlen;
         const char *h = nb_handoff_text(&hlen);
         nb_say("boot: handing over to %s (release %llu from %s) after %u ms", r.m.artifacts[0].path,
-               (unsigned long long)r.m.serial, served->base, ms(nb_now_us()));
+               (unsigned long long)r.m.serial, served->base, ms(nb_log_time(nb_now_us())));
         uint64_t t_h = nb_now_us();
         nb_phase("handoff", t_h, t_h);
         nb_fetch_close_all();

@@ -76,7 +76,7 @@ trap 'exit 143' TERM
 
 # boot NAME: QEMU on $out/NAME/esp until it powers off or the timeout; BOOT_T = seconds to the marker
 boot() {
-	local d=$out/$1 t0 now rc=1
+	local d=$out/$1 t0 rc=1
 	cp "$OVMF_VARS" "$d/OVMF_VARS.fd"
 	local args=(
 		-name "nearboot-stage2-$1" -machine q35 -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m 512
