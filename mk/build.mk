@@ -238,7 +238,7 @@ test-lab: efi $(LINK_PROG)
 test: all
 	@bash mk/run-suite.sh
 
-demo: efi
+demo: efi $(CONFIG_TOOL) stage2-linux
 	@bash qemu-tests/demo.sh
 
 -include $(EFI_OBJ:.o=.d) $(HOST_OBJ:.o=.d) $(PROBE_OBJ:.o=.d) $(CONFIG_TOOL_OBJ:.o=.d) $(VERIFY_TOOL_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) \

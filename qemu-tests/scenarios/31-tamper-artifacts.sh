@@ -57,12 +57,18 @@ second_byte() {
 	lab_assert_asked initrd
 }
 truncated() {
-	local d=$rel/truncated
+	local d=$rel/truncated half
 	cp -a "$rel/good" "$d"
-	truncate -s $(($(stat -c %s "$d/stage2.efi") / 2)) "$d/stage2.efi"
+	half=$(($(stat -c %s "$d/stage2.efi") / 2))
+	truncate -s "$half" "$d/stage2.efi"
 	lab_referee "$d" cms=ok eku=ok files=FAIL
 	lab_publish "$d"
 	lab_boot_refused truncated NB_E_ARTIFACT_TRUNCATED
+	# each site: the short body, then (the next site) a resume at the byte held, which the short file
+	# cannot serve either; the refusal names the truncation, not the transport
+	lab_assert_serial "boot: stage2\.efi from ${a4//./\\.} stopped at byte $half" "siteA's copy ended short"
+	lab_assert_serial "boot: stage2\.efi from https://198\.18\.254\.2/release/ stopped at byte $half" "siteB's copy ended short too"
+	lab_assert_serial "error: boot: no site could deliver stage2\.efi: .*\(NB_E_ARTIFACT_TRUNCATED\)$" "the refusal names the truncation"
 	lab_assert_asked stage2.efi
 	no_artifact_after initrd
 }
