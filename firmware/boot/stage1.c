@@ -222,8 +222,16 @@ static void probe_fetch(const char *url)
 /* Lab hooks: fetch a file and print its digest, then keep answering pings. */
 static void run_lab_hooks(const struct nb_env *env)
 {
-    if (env->probe_url[0])
-        probe_fetch(env->probe_url);
+    /* probe-url: one URL, or several separated by spaces */
+    char urls[sizeof env->probe_url];
+    memcpy(urls, env->probe_url, sizeof urls);
+    for (char *u = urls, *end; u && *u; u = end) {
+        end = strchr(u, ' ');
+        if (end)
+            *end++ = 0;
+        if (*u)
+            probe_fetch(u);
+    }
     if (env->hold_ms) {
         nb_say("net: holding for %u ms (answering ping)", env->hold_ms);
         net_run_until(never, NULL, nb_now_us() + (uint64_t)env->hold_ms * 1000u);

@@ -26,6 +26,7 @@ ZERO4 = bytes(4)
 GLOBAL6 = bytes.fromhex("fd00b00700010000505400fffe123456")
 RTR_LL = bytes.fromhex("fe800000000000000000000000000001")
 REMOTE6 = bytes.fromhex("fd00b007000900000000000000000009")
+SNODE6 = bytes.fromhex("ff0200000000000000000001ff") + GLOBAL6[13:]  # our solicited-node group
 
 
 def csum(b):
@@ -137,6 +138,10 @@ def eth_seeds():
         "udp-no-port.bin": bytes([FIX]) + v4(MAC, PEER, IP, 17, udp(PEER, IP, 1234, 7, b"x")),
         "tcp-syn.bin": bytes([FIX]) + v4(MAC, PEER, IP, 6, tcp(PEER, IP, 40000, 80, 1, 0, 0x02)),
         "tcp-ack.bin": bytes([FIX]) + v4(MAC, PEER, IP, 6, tcp(PEER, IP, 40000, 80, 1, 7, 0x10)),
+        # (found by this fuzzer) a SYN to a broadcast/group address in a frame
+        # to our MAC: no RST may come back from that address
+        "tcp-syn-bcast.bin": bytes([FIX]) + v4(MAC, PEER, BCAST, 6, tcp(PEER, BCAST, 40000, 80, 1, 0, 0x02)),
+        "tcp6-syn-group.bin": bytes([FIX]) + eth(MAC, GW_MAC, 0x86DD, ip6(REMOTE6, SNODE6, 6, tcp(REMOTE6, SNODE6, 40000, 80, 1, 0, 0x02, True))),
         "ip-options.bin": bytes([FIX]) + v4(MAC, PEER, IP, 1, echo(8, 1, 1), options=bytes([0x94, 4, 0, 0])),
         "ip-fragment.bin": bytes([FIX]) + v4(MAC, PEER, IP, 17, udp(PEER, IP, 1, 5000, b"f"), flags=0x2000),
         "ip-not-ours.bin": bytes([0x0F]) + v4(MAC, PEER, bytes([198, 18, 1, 77]), 17, udp(PEER, bytes([198, 18, 1, 77]), 1, 5000, b"n")),
@@ -168,6 +173,9 @@ def ip4_seeds():
         "udp-69-bcast.bin": bytes([IP4_FIX | 0x20]) + ip4(PEER, BCAST, 17, udp(PEER, BCAST, 1234, 69, b"rrq")),
         "udp-5000.bin": bytes([IP4_FIX]) + ip4(REMOTE, IP, 17, udp(REMOTE, IP, 53, 5000, b"answer" * 20)),
         "udp-40000.bin": bytes([IP4_FIX]) + ip4(PEER, IP, 17, udp(PEER, IP, 1, 40000, b"e")),
+        # (found by this fuzzer) a datagram from 0.0.0.0: the socket's answer
+        # must not go to 0.0.0.0
+        "udp-from-zero.bin": bytes([IP4_FIX]) + ip4(ZERO4, IP, 17, udp(ZERO4, IP, 1077, 5000, b"answer")),
         "udp-zero-csum.bin": bytes([0x0C]) + ip4(PEER, IP, 17, struct.pack("!HHHH", 9, 5000, 12, 0) + b"abcd"),
         "udp-short-len.bin": bytes([0x0C]) + ip4(PEER, IP, 17, struct.pack("!HHHH", 9, 5000, 7, 0) + b"abcd"),
         "tcp-syn.bin": bytes([IP4_FIX]) + ip4(PEER, IP, 6, tcp(PEER, IP, 40000, 80, 1, 0, 0x02)),

@@ -955,12 +955,12 @@ lab_serial_has() { lab_serial | lab_grep -E -- "$1"; }
 # lab_assert_serial ERE WHAT — the console must show a line matching ERE; logs the first match
 lab_assert_serial() {
 	local line
-	line=$(lab_serial | grep -E -m1 -- "$1") || lab_die "serial console: no line for: $2 (want /$1/; $LAB_BOOT_DIR/serial.log)"
+	line=$(grep -E -m1 -- "$1" <<<"$(lab_serial)") || lab_die "serial console: no line for: $2 (want /$1/; $LAB_BOOT_DIR/serial.log)"
 	lab_log "asserted ($2): ${line# }"
 }
 lab_assert_no_serial() {
 	local line
-	if line=$(lab_serial | grep -E -m1 -- "$1"); then lab_die "serial console: $2: $line"; fi
+	if line=$(grep -E -m1 -- "$1" <<<"$(lab_serial)"); then lab_die "serial console: $2: $line"; fi
 	lab_log "asserted ($2): no /$1/ on the console"
 }
 
@@ -990,12 +990,12 @@ lab_assert_no_pcap() {
 # lab_assert_log NODE FILE ERE WHAT — a node's log since the boot began must match
 lab_assert_log() {
 	local line
-	line=$(lab_log_since "$1" "$2" | grep -E -m1 -- "$3") || lab_die "$1/$2: no line for: $4 (want /$3/)"
+	line=$(grep -E -m1 -- "$3" <<<"$(lab_log_since "$1" "$2")") || lab_die "$1/$2: no line for: $4 (want /$3/)"
 	lab_log "asserted in $1/$2 ($4): $(echo "$line" | cut -c1-220)"
 }
 lab_assert_no_log() {
 	local line
-	if line=$(lab_log_since "$1" "$2" | grep -E -m1 -- "$3"); then lab_die "$1/$2: $4: $line"; fi
+	if line=$(grep -E -m1 -- "$3" <<<"$(lab_log_since "$1" "$2")"); then lab_die "$1/$2: $4: $line"; fi
 	lab_log "asserted in $1/$2 ($4): no /$3/"
 }
 
@@ -1035,7 +1035,7 @@ lab_assert_silent() {
 # ---- DHCP assertions (issue 4's matrix: scenarios 10-21) ----------------------------------------------
 
 # nearboot's DHCPv6 DUID (hex) as sent on the wire in a boot's capture dump (empty if it sent none)
-lab_nb_duid() { sed -n 's/.* v6 who=nearboot .* duid=\([0-9a-f]*\) .*/\1/p' "${1:-$LAB_BOOT_DIR/dhcp.txt}" | head -n1; }
+lab_nb_duid() { sed -n 's/.* v6 who=nearboot .* duid=\([0-9a-f]*\) .*/\1/p' "${1:-$LAB_BOOT_DIR/dhcp.txt}" | sed -n 1p; }
 lab_colon() { echo "$1" | sed 's/../&:/g; s/:$//'; }
 
 # lab_assert_dnsmasq_nb NODE ERE WHAT — one of nearboot's DHCPv4 transactions (dnsmasq logs "user class:
@@ -1044,7 +1044,7 @@ lab_assert_dnsmasq_nb() {
 	local node=$1 re=$2 what=$3 log xid line
 	log=$(lab_log_since "$node" dnsmasq.log)
 	for xid in $(echo "$log" | sed -n 's/.*dnsmasq-dhcp\[[0-9]*\]: \([0-9]*\) user class: nearboot$/\1/p' | sort -u); do
-		if line=$(echo "$log" | grep -E -m1 -- "\]: $xid $re"); then
+		if line=$(grep -E -m1 -- "\]: $xid $re" <<<"$log"); then
 			lab_log "asserted in $node/dnsmasq.log ($what): ${line#*]: }"
 			return 0
 		fi
@@ -1062,7 +1062,7 @@ lab_assert_kea4_nb() {
 	local node=$1 re=$2 what=$3 log tid line
 	log=$(lab_log_since "$node" kea-dhcp4.log)
 	for tid in $(lab_kea_nb_tids "$node"); do
-		if line=$(echo "$log" | grep -F "tid=$tid" | grep -E -m1 -- "$re"); then
+		if line=$(grep -E -m1 -- "$re" <<<"$(grep -F "tid=$tid" <<<"$log")"); then
 			lab_log "asserted in $node/kea-dhcp4.log ($what): $(echo "$line" | sed 's/^.*\] //' | cut -c1-200)"
 			return 0
 		fi
@@ -1072,7 +1072,7 @@ lab_assert_kea4_nb() {
 # lab_assert_kea6_duid NODE DUID-HEX ERE WHAT — a kea-dhcp6 line for this DUID since the boot began
 lab_assert_kea6_duid() {
 	local line
-	line=$(lab_log_since "$1" kea-dhcp6.log | grep -F "duid=[$(lab_colon "$2")]" | grep -E -m1 -- "$3") ||
+	line=$(grep -E -m1 -- "$3" <<<"$(grep -F "duid=[$(lab_colon "$2")]" <<<"$(lab_log_since "$1" kea-dhcp6.log)")") ||
 		lab_die "$1/kea-dhcp6.log: no line for DUID $2 with /$3/ ($4)"
 	lab_log "asserted in $1/kea-dhcp6.log ($4): $(echo "$line" | sed 's/^.*\] //' | cut -c1-200)"
 }

@@ -26,6 +26,9 @@
 #   lab_case NAME FUNCTION [ARGS...]  lab_check, plus a row in the scenario's matrix ($LAB_OUT/matrix.txt);
 #                           FUNCTION records its row's facts with lab_case_note reason|openssl TEXT
 #   lab_matrix              print the matrix (console, lab.log), then lab_finish
+#   lab_expect_serial ERE WHAT, lab_expect_log NODE FILE ERE WHAT   lab_assert_serial / lab_assert_log
+#                           without "grep -m1" in a pipeline: under pipefail that can fail on a line that is
+#                           there (grep exits at the first match, the writer gets SIGPIPE)
 
 lab_site_www() { echo "$LAB_OUT/$1/www"; }
 
@@ -54,6 +57,18 @@ lab_configure_image() {
 
 # ---- the tamper matrix ------------------------------------------------------------------------------
 
+lab_expect_serial() {
+	local all
+	all=$(lab_serial | grep -E -- "$1") || lab_die "serial console: no line for: $2 (want /$1/; $LAB_BOOT_DIR/serial.log)"
+	lab_log "asserted ($2): ${all%%$'\n'*}"
+}
+lab_expect_log() {
+	local all
+	all=$(lab_log_since "$1" "$2" | grep -E -- "$3") || lab_die "$1/$2: no line for: $4 (want /$3/)"
+	all=${all%%$'\n'*}
+	lab_log "asserted in $1/$2 ($4): ${all:0:220}"
+}
+
 # lab_tamper_image — the image for tamper cases: two candidate sites, the anycast address (siteA, the
 # nearest) and siteB's own address, so nearboot judges the release at both sites (a refusal at one is not
 # hidden by failing over to the other: every site serves the same tampered release)
@@ -69,7 +84,7 @@ lab_assert_per_site() {
 	local code=$1 pre=$2 suf=$3 b re
 	for b in ${LAB_TAMPER_BASES:?lab_tamper_image first}; do
 		re=$(printf '%s' "$b" | sed 's/[.]/\\./g')
-		lab_assert_serial "error: $pre$re$suf.*\($code\)\$" "refused at $b with $code"
+		lab_expect_serial "error: $pre$re$suf.*\($code\)\$" "refused at $b with $code"
 	done
 }
 
@@ -107,7 +122,7 @@ lab_publish() {
 		cp -a "$src" "$(lab_site_www "$s")/release"
 		chmod -R a+rX "$(lab_site_www "$s")/release"
 	done
-	lab_log "published $(basename "$src") ($(sed -n 's/^serial //p' "$src/manifest" 2>/dev/null | head -n1 | sed 's/^/serial /')) on: $*"
+	lab_log "published $(basename "$src") ($(sed -n 's/^serial //p' "$src/manifest" 2>/dev/null | sed -n 1p | sed "s/^/serial /")) on: $*"
 }
 
 # The referee, independent of nearboot's code:
@@ -169,8 +184,8 @@ lab_referee() {
 	[ -z "$bad" ] || REF_FILES=FAIL
 	why="$why, files ${REF_FILES}${bad:+ (${bad# })}"
 	local na sr
-	na=$(sed -n 's/^not-after //p' "$d/manifest" | head -n1)
-	sr=$(sed -n 's/^serial //p' "$d/manifest" | head -n1)
+	na=$(sed -n 's/^not-after //p' "$d/manifest" | sed -n 1p)
+	sr=$(sed -n 's/^serial //p' "$d/manifest" | sed -n 1p)
 	REF_POLICY=ok
 	if [ -z "$na" ] || [ "$(date -u -d "$na" +%s 2>/dev/null || echo 0)" -lt "$(date -u +%s)" ]; then
 		REF_POLICY=FAIL why="$why, policy FAIL (not-after $na is past)"
@@ -200,15 +215,15 @@ lab_boot_refused() {
 		--marker "nearboot: giving up" --fail-marker "stage2-hello:" "$@" ); then
 		LAB_BOOT_DIR=$LAB_OUT/$tag
 		local l
-		l=$(lab_serial | grep -E -m1 'stage2-(hello|linux):|boot: handing over') &&
-			lab_die "$tag: the tampered release was NOT refused: $l"
+		l=$(lab_serial | grep -E 'stage2-(hello|linux):|boot: handing over') &&
+			lab_die "$tag: the tampered release was NOT refused: ${l%%$'\n'*}"
 		lab_die "$tag: no 'nearboot: giving up' on the console ($LAB_BOOT_DIR/serial.log)"
 	fi
 	LAB_BOOT_DIR=$LAB_OUT/$tag
 	lab_log "$tag: nearboot gave up, as it must ($(sed -n 's/.*marker .* after \([0-9.]*s\).*/\1/p' "$LAB_BOOT_DIR/qemu.log" | tail -n1) from QEMU start)"
 	lab_assert_no_serial 'stage2-(hello|linux):' "$tag: no second stage ran"
 	lab_assert_no_serial 'boot: handing over' "$tag: nothing handed over"
-	lab_assert_serial "error: .*\($code\)\$" "$tag: refused with $code"
+	lab_expect_serial "error: .*\($code\)\$" "$tag: refused with $code"
 	local other
 	if other=$(lab_serial | grep -E 'error: verify: ' | grep -v -F "($code)"); then
 		lab_die "$tag: a verify error naming another reason than $code: $other"
@@ -221,7 +236,7 @@ lab_assert_asked() {
 	local f=$1 s; shift
 	[ $# -gt 0 ] || set -- $LAB_SITES
 	for s in "$@"; do
-		lab_assert_log "$s" nginx-access.log "\"GET /release/$f HTTP/1\.1\" [0-9]+ " "$s was asked for $f (so its copy was judged, not skipped)"
+		lab_expect_log "$s" nginx-access.log "\"GET /release/$f HTTP/1\.1\" [0-9]+ " "$s was asked for $f (so its copy was judged, not skipped)"
 	done
 }
 

@@ -16,11 +16,11 @@ lab_up
 vars=$LAB_OUT/OVMF_VARS.kept.fd
 a4='198\.18\.1\.1[0-4][0-9]'
 # the RTC time a boot's console printed ("clock: 2026-...Z"), in Unix seconds
-boot_clock() { date -u -d "$(sed -n 's/.*clock: \([0-9T:-]*\)Z.*/\1/p' "$LAB_OUT/$1/serial.log" | tr -d '\r' | head -n1)" +%s; }
+boot_clock() { date -u -d "$(sed -n 's/.*clock: \([0-9T:-]*\)Z.*/\1/p' "$LAB_OUT/$1/serial.log" | tr -d '\r' | sed -n 1p)" +%s; }
 
 lab_boot --tag boot1 --pxe4 --vars "$vars" --fwcfg opt/org.nearboot/hold-ms=2500
 lab_assert_serial "dhcp4: $a4 via 198\.18\.1\.1 from server 198\.18\.255\.69 \(firmware lease confirmed by INIT-REBOOT" "boot 1: lease confirmed, server id = anycast"
-addr=$(lab_serial | sed -n 's/.*dhcp4: \(198\.18\.1\.[0-9]*\) via .*/\1/p' | head -n1)
+addr=$(lab_serial | sed -n 's/.*dhcp4: \(198\.18\.1\.[0-9]*\) via .*/\1/p' | sed -n 1p)
 re_addr=${addr//./\\.}
 lab_pcap_dump >/dev/null
 
@@ -65,7 +65,7 @@ boot3_checks() {
 # the lease Kea renewed in boot 2 (valid-lifetime 600 s) must be what the cache counts from
 renewal_check() {
 	local left t2 t3 want
-	left=$(lab_serial | sed -n 's/.*using the cached lease .* (valid \([0-9]*\) s more).*/\1/p' | head -n1)
+	left=$(lab_serial | sed -n 's/.*using the cached lease .* (valid \([0-9]*\) s more).*/\1/p' | sed -n 1p)
 	t2=$(boot_clock boot2) t3=$(boot_clock boot3)
 	want=$((600 - (t3 - t2)))
 	[ -n "$left" ] && [ "$left" -ge "$want" ] ||

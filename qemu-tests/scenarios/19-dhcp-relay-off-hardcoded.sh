@@ -26,7 +26,7 @@ lab_boot --pxe4
 grep -q "router: relay now 'off'" "$LAB_OUT/lab.log" || lab_die "the relay was not switched off during the boot"
 lab_assert_serial "config: [0-9]+ site\(s\), 1 DHCP fallback server" "the embedded configuration has one hard-coded DHCP server"
 lab_assert_serial "dhcp: verifying the firmware's lease $a4" "firmware lease, no NV cache"
-addr=$(lab_serial | sed -n "s/.*dhcp: verifying the firmware's lease \(198\.18\.1\.[0-9]*\) .*/\1/p" | head -n1)
+addr=$(lab_serial | sed -n "s/.*dhcp: verifying the firmware's lease \(198\.18\.1\.[0-9]*\) .*/\1/p" | sed -n 1p)
 re_addr=${addr//./\\.}
 lab_assert_serial "dhcp4: no answer to broadcast DHCP within [0-9]+ ms; falling back on the firmware PXE ACK \($re_addr via 198\.18\.1\.1\)" "fallback on the firmware's ACK"
 lab_assert_serial "dhcp4: unicast REQUEST to cached server 198\.18\.1\.1 via 198\.18\.1\.1: no answer" "the cached server id (the relay) is gone"

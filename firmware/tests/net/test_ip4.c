@@ -503,6 +503,29 @@ static void test_output_never_to_this_network(void **state)
     udp_close(&s);
 }
 
+/* ip.c: the family dispatch transports use */
+static void test_ip_output_dispatch(void **state)
+{
+    (void)state;
+    struct nb_ip dst = nb_ip_from(4, v4_bcast), none = { 0 };
+    assert_int_equal(ip_output(payload(8), NB_PROTO_UDP, NULL, &dst), NB_OK);
+    assert_int_equal(v4_count(ETH_P_IP), 1);
+    assert_int_equal(ip_output(payload(8), NB_PROTO_UDP, NULL, &none), NB_E_INVALID);
+    struct nb_ip src;
+    assert_int_equal(ip_select_src(&none, &src), NB_E_INVALID);
+    assert_int_equal(ip_max_payload(&dst), 1480);
+    /* IPv6 too: a multicast address is never a source (RFC 4291 §2.7), as
+     * when TCP would answer a segment sent to a group in a unicast frame */
+    static const uint8_t grp6[16] = { 0xff, 0x02, [11] = 1, [12] = 0xff, [13] = 0x12, [14] = 0x34, [15] = 0x56 };
+    static const uint8_t peer6[16] = { 0xfe, 0x80, [15] = 2 };
+    struct nb_ip s6 = nb_ip_from(6, grp6), d6 = nb_ip_from(6, peer6);
+    tn_tx_clear();
+    assert_int_equal(ip_output(payload(20), NB_PROTO_TCP, &s6, &d6), NB_E_INVALID);
+    assert_int_equal(nb_counters[CTR_IP6_TX_BAD_SRC], 1);
+    assert_int_equal(tn_tx_count(), 0);
+    assert_int_equal(pkb_pool_free_count(), PKB_POOL_SIZE);
+}
+
 /* ---------------------------------------------------------------- /31 and /32 */
 
 static void test_point_to_point_31(void **state)
@@ -556,6 +579,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_output_mtu, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_never_from_a_broadcast_source, setup, teardown),
         cmocka_unit_test_setup_teardown(test_output_never_to_this_network, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ip_output_dispatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_point_to_point_31, setup, teardown),
         cmocka_unit_test_setup_teardown(test_host_route_32, setup, teardown),
     };
