@@ -224,11 +224,16 @@ static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site)
             nb_artifact_check_final(&a->chk);
             a->checking = 0;
             a->have = 0;
+        } else if (last == NB_OK) {
+            /* The server said it was done, but we hold fewer bytes than the manifest says. */
+            last = NB_E_ARTIFACT_TRUNCATED;
+            nb_warn("boot: %s from %s ended at byte %llu of %llu; failing over", spec->path, c->base,
+                    (unsigned long long)a->have, (unsigned long long)spec->size);
         } else {
-            nb_warn("boot: %s from %s stopped at byte %llu (%s); failing over", spec->path, c->base,
-                    (unsigned long long)a->have, nb_strerror(last));
+            nb_warn("boot: %s from %s stopped at byte %llu of %llu (%s); failing over", spec->path,
+                    c->base, (unsigned long long)a->have, (unsigned long long)spec->size, nb_strerror(last));
         }
-        c->failed = last != NB_OK ? last : NB_E_ARTIFACT_TRUNCATED;
+        c->failed = last;
     }
     if (a->checking) {
         nb_artifact_check_final(&a->chk);

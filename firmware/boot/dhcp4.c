@@ -337,6 +337,8 @@ static void on_offer(struct dhcp4_client *c, const struct dhcp4_msg *m, const st
     if (memcmp(m->yiaddr, zero, 4) == 0) {
         if (m->have & DHCP4_HAVE_PXECLIENT)
             take_proxy(c, m, src); /* proxyDHCP: boot info without an address */
+        if (c->have_offer && c->proxy_bootfile[0])
+            enter(c, DHCP4_REQUESTING); /* the address came first: now boot info is known too */
         return;
     }
     if (!(m->have & DHCP4_HAVE_SERVER_ID))

@@ -110,11 +110,16 @@ static int race_step(void *ctx)
                 prev_done = 0;
         }
     }
-    /* The next attempt: when the stagger passed, or the last one finished. */
-    if (st->next < st->n && (now >= st->next_start_us || prev_done))
+    /* The next attempt: when the stagger passed, or the last one finished.
+     * An attempt started in this step is running: the race goes on. */
+    if (st->next < st->n && (now >= st->next_start_us || prev_done)) {
         start_one(st);
+        return 0;
+    }
     if (st->next == st->n && running == 0)
         return 1;
+    /* Grace after the first success; every site has had its attempt started
+     * by then unless the stagger is longer than the grace. */
     if (st->first_ok_us && now >= st->first_ok_us + (uint64_t)st->p->grace_ms * 1000u)
         return 1;
     return 0;

@@ -69,6 +69,7 @@
  * with the pseudo-header, ports. No keepalives.
  */
 #include "net/tcp.h"
+#include "net/netif.h"
 #include "core/clock.h"
 #include "core/drbg.h"
 #include "net/bytes.h"
@@ -1262,6 +1263,17 @@ static void input_synced(struct tcp_conn *c, const struct tcp_seg *s)
         nb_timer_arm(&c->t_delack, (uint64_t)c->params.delack_ms * US_PER_MS);
 }
 
+/* RFC 1122 4.2.3.10: segments to a broadcast or multicast address are
+ * dropped (a unicast frame may still carry one). On IPv4 the destination
+ * must be our own address; on IPv6 it must not be a multicast group. */
+static int unicast_to_us(const struct nb_ip *dst)
+{
+    if (dst->family == 6)
+        return dst->a[0] != 0xff;
+    const struct netif *nif = net_if();
+    return nif->ip4_up && memcmp(dst->a, nif->ip4, 4) == 0;
+}
+
 void tcp_input(struct pkb *p)
 {
     NB_COUNT(CTR_TCP_RX);
@@ -1282,7 +1294,7 @@ void tcp_input(struct pkb *p)
         NB_COUNT(CTR_TCP_DROP_CSUM);
         goto drop;
     }
-    if (p->l2_multicast) { /* TCP is unicast only; and never answer a group */
+    if (p->l2_multicast || !unicast_to_us(&dst)) { /* TCP is unicast only; never answer a group */
         NB_COUNT(CTR_TCP_DROP_MULTICAST);
         goto drop;
     }

@@ -396,6 +396,12 @@ def cmd_timing(a):
         ("nearboot4", span("nearboot", 4, ("DISCOVER", "REQUEST"), ("ACK",), False)),
         ("nearboot6", span("nearboot", 6, ("SOLICIT", "INFORMATION-REQUEST"), ("REPLY",), False)),
     ]
+    # nearboot as a whole: its first DHCP packet of either family to the first reply that carried boot
+    # information (a v4 ACK with a boot file, a v6 REPLY with a boot URL)
+    first = next((p for p in pkts if p.who == "nearboot"), None)
+    rows.append(("nearboot-boot", (first, next((p for p in pkts if first and p.ts >= first.ts and p.who == "server"
+                                                and p.for_ == "nearboot" and p.kind in ("ACK", "REPLY") and p.boot),
+                                               None)) if first else None))
     for name, r in rows:
         if not r:
             print("%s none" % name)

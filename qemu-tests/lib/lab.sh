@@ -157,8 +157,8 @@ _lab_end_pid() {
 		lab_log "not ending $label: pid $pid is no longer ours"
 		return 0
 	fi
-	kill -s "$sig" "$pid" 2>/dev/null
-	kill -s CONT "$pid" 2>/dev/null   # a process frozen with lab_signal ... STOP must run to exit
+	kill -s "$sig" "$pid" 2>/dev/null || true
+	kill -s CONT "$pid" 2>/dev/null || true   # a frozen process (lab_signal STOP) must run to exit; after KILL it may be reaped already (set -e)
 	for i in $(seq 50); do   # up to 5 s
 		grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null && break
 		[ -d "/proc/$pid" ] || break
@@ -757,7 +757,9 @@ pid $d/nginx.pid;
 error_log $d/nginx-error.log info;
 events { worker_connections 64; }
 http {
-	access_log $d/nginx-access.log;
+	# "combined", then the Range asked for, the address the client connected to, the request's duration
+	log_format lab '\$remote_addr - \$remote_user [\$time_local] "\$request" \$status \$body_bytes_sent "\$http_referer" "\$http_user_agent" range="\$http_range" at=\$server_addr rt=\$request_time';
+	access_log $d/nginx-access.log lab;
 	client_body_temp_path $d/nginx-tmp/body;
 	proxy_temp_path $d/nginx-tmp/proxy;
 	fastcgi_temp_path $d/nginx-tmp/fastcgi;
@@ -844,6 +846,8 @@ lab_up() {
 	for s in $LAB_SITES; do mkdir -p "$LAB_OUT/$s"; done
 
 	lab_topology
+	lab_links_up   # nb-link on router-site links (LAB_LINK_<site>; a no-op without), before any daemon
+	[ -z "${LAB_UP_HOOK:-}" ] || "$LAB_UP_HOOK"   # a scenario's own change to the topology, same moment
 
 	lab_bird_conf_router >"$LAB_OUT/router/bird.conf"
 	lab_start_bird router
@@ -1138,4 +1142,86 @@ lab_check() {
 lab_finish() {
 	[ ${#LAB_FAILED[@]} -eq 0 ] || lab_die "failed: $(printf '%s; ' "${LAB_FAILED[@]}")"
 	lab_log "PASS"
+}
+
+# ---- impaired links and silent blackholes (issue 7's boot-policy scenarios 40-5x, bench-boot) ----------
+#
+#   LAB_LINK_<site>='k=v ...'   (set before lab_up; e.g. LAB_LINK_siteb='delay=20') nb-link (docs/link.md)
+#                               between the router and that site, started with these settings both ways:
+#                                 router SITE0 == r0 [ns link-SITE: nb-link if:r0 <-> if:s0] s0 == up0 SITE
+#                               a2b = router -> site, b2a = site -> router. BGP and BFD run across it.
+#   LAB_UP_HOOK=FUNCTION        lab_up calls it right after the topology (and the links), before any daemon
+#   lab_link_site SITE 'k=v ...'   the same for one site, from such a hook
+#   lab_link_set SITE a2b|b2a|both k=v...   change a link's settings at run time; lab_link_show SITE
+#   lab_blackhole PREFIX...     the router drops every packet to or from PREFIX, silently: FIB rules with
+#                               action blackhole (no ICMP error; the sender hears nothing, as with a dead
+#                               path). Routing is untouched: BGP, BFD and the sites' other addresses keep
+#                               working. Pass a site's own addresses (lab_site_own4/6) to cut one site only.
+#                               Sets LAB_BLACKHOLE_T (epoch s) and logs it.
+#   lab_unblackhole             remove every rule lab_blackhole added
+#
+# Why rules and not nb-link's blackhole for a site: cutting the whole router-site link also cuts BGP/BFD,
+# so within 0.3 s the router withdraws the site's routes and answers the client with ICMP unreachable:
+# a fast, loud failure, not the silent one the scenarios need.
+: "${NB_LINK:=$LAB_REPO/build/host/nb-link}"
+
+lab_links_up() {
+	local s v
+	for s in $LAB_SITES; do
+		v="LAB_LINK_$s"
+		[ -n "${!v:-}" ] && lab_link_site "$s" "${!v}"
+	done
+	return 0
+}
+
+lab_link_site() {
+	local s=$1 settings=$2 l="link-$1" r
+	r=$(ns router)
+	[ -x "$NB_LINK" ] || lab_die "no nb-link at $NB_LINK (make -C qemu-tests/link BUILD=$LAB_REPO/build/host)"
+	_lab_ns_add "$l"
+	nsx "$l" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	# rebuild the site's link in two halves with the link namespace between them (a pure wire: no
+	# addresses, no IPv6 stack)
+	ip -n "$r" link del "${s}0"
+	ip -n "$r" link add "${s}0" type veth peer name r0 netns "$(ns "$l")"
+	ip -n "$(ns "$l")" link add s0 type veth peer name up0 netns "$(ns "$s")"
+	nsx "$l" sysctl -qw net.ipv6.conf.r0.disable_ipv6=1 net.ipv6.conf.s0.disable_ipv6=1
+	ip -n "$(ns "$l")" link set r0 up
+	ip -n "$(ns "$l")" link set s0 up
+	ip -n "$r" addr add "$(lab_site_link4 "$s" 1)/24" dev "${s}0"
+	ip -n "$r" addr add "$(lab_site_link6 "$s" 1)/64" dev "${s}0" nodad
+	ip -n "$r" link set "${s}0" up
+	ip -n "$(ns "$s")" addr add "$(lab_site_link4 "$s" 2)/24" dev up0
+	ip -n "$(ns "$s")" addr add "$(lab_site_link6 "$s" 2)/64" dev up0 nodad
+	ip -n "$(ns "$s")" link set up0 up
+	rm -f "$LAB_RUNDIR/link-$s.pid"
+	lab_spawn "nb-link-$s" "$l" "$LAB_OUT/$s/nb-link.log" "$NB_LINK" --a if:r0 --b if:s0 \
+		--ctl "$LAB_RUNDIR/link-$s.sock" --pidfile "$LAB_RUNDIR/link-$s.pid" --seed 7 --both "$settings"
+	lab_wait 10 "nb-link on the router-$s link" test -s "$LAB_RUNDIR/link-$s.pid"
+	lab_log "nb-link between the router and $s: $settings"
+}
+
+lab_link_set() { local s=$1; shift; "$NB_LINK" ctl "$LAB_RUNDIR/link-$s.sock" set "$@" >/dev/null || lab_die "nb-link ctl set $* ($s) failed"; lab_log "link to $s: set $*"; }
+lab_link_show() { "$NB_LINK" ctl "$LAB_RUNDIR/link-$1.sock" show; }
+
+lab_blackhole() {
+	local p fam pref
+	for p in "$@"; do
+		case $p in *:*) fam=-6 ;; *) fam=-4 ;; esac
+		pref=$(( 100 + $(ip -n "$(ns router)" "$fam" rule show | awk -F: '$1 >= 100 && $1 < 200' | wc -l) ))
+		ip -n "$(ns router)" "$fam" rule add pref "$pref" to "$p" blackhole || lab_die "ip rule to $p"
+		ip -n "$(ns router)" "$fam" rule add pref "$((pref + 1))" from "$p" blackhole || lab_die "ip rule from $p"
+	done
+	LAB_BLACKHOLE_T=$(date +%s.%N)
+	lab_log "blackholed (silently, in the router): $*"
+}
+
+lab_unblackhole() {
+	local fam pref
+	for fam in -4 -6; do
+		for pref in $(ip -n "$(ns router)" "$fam" rule show | awk -F: '$1 >= 100 && $1 < 200 { print $1 }'); do
+			ip -n "$(ns router)" "$fam" rule del pref "$pref"
+		done
+	done
+	lab_log "blackholes removed"
 }

@@ -10,7 +10,7 @@
 #       code-signing anchor, plus the options), and make it the image the lab serves (before lab_up)
 #   lab_site_www SITE      the site's nginx document root
 #
-# The tamper matrix (issue 6; scenarios 30-3x):
+# The tamper matrix (issue 6; scenarios 30-37):
 #   lab_test_signers        the wrong signers of keys/make-test-signers.sh (no codeSigning EKU, a rogue
 #                           root, expired, ...), made once in $LAB_KEYS/test-signers; echoes that directory
 #   lab_resign DIR CERT KEY [CHAIN]   a new DIR/manifest.sig over DIR/manifest made with openssl directly
@@ -116,6 +116,7 @@ lab_flip() {
 
 lab_publish() {
 	local src=$1 s; shift
+	# shellcheck disable=SC2086 # LAB_SITES is a list
 	[ $# -gt 0 ] || set -- $LAB_SITES
 	for s in "$@"; do
 		rm -rf "$(lab_site_www "$s")/release"
@@ -234,6 +235,7 @@ lab_boot_refused() {
 
 lab_assert_asked() {
 	local f=$1 s; shift
+	# shellcheck disable=SC2086 # LAB_SITES is a list
 	[ $# -gt 0 ] || set -- $LAB_SITES
 	for s in "$@"; do
 		lab_expect_log "$s" nginx-access.log "\"GET /release/$f HTTP/1\.1\" [0-9]+ " "$s was asked for $f (so its copy was judged, not skipped)"

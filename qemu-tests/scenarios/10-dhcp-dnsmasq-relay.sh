@@ -8,7 +8,7 @@ set -euo pipefail
 . "$(dirname "$0")/../lib/lab.sh"
 lab_init 10-dhcp-dnsmasq-relay
 lab_up
-lab_boot --pxe4 --fwcfg opt/org.nearboot/hold-ms=3000
+lab_boot --pxe4 --fwcfg opt/org.nearboot/hold-ms=4000
 a4='198\.18\.1\.1[0-4][0-9]'
 a6='fd00:b007:0:1::1:1[0-9a-f]{2}'
 lab_assert_serial "dhcp: verifying the firmware's lease $a4 \(INIT-REBOOT\)" "nearboot reuses the firmware's PXE ACK"

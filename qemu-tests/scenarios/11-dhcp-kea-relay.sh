@@ -9,7 +9,7 @@ set -euo pipefail
 LAB_SITE_DHCP=kea
 lab_init 11-dhcp-kea-relay
 lab_up
-lab_boot --disk --fwcfg opt/org.nearboot/hold-ms=3000
+lab_boot --disk --fwcfg opt/org.nearboot/hold-ms=4000
 a4='198\.18\.1\.1[0-4][0-9]'
 a6='fd00:b007:0:1::1:1[0-9a-f]{2}'
 lab_assert_serial "pxe cache: none" "booted from disk: no PXE cache"

@@ -8,7 +8,7 @@ set -euo pipefail
 LAB_LAN_DHCP=dnsmasq LAB_RELAY=
 lab_init 12-dhcp-dnsmasq-lan
 lab_up
-lab_boot --disk --fwcfg opt/org.nearboot/hold-ms=3000
+lab_boot --disk --fwcfg opt/org.nearboot/hold-ms=4000
 a4='198\.18\.1\.2[0-4][0-9]'
 a6='fd00:b007:0:1::9:1[0-9a-f]{2}'
 lab_assert_serial "dhcp4: $a4 via 198\.18\.1\.1 from server 198\.18\.1\.2 \(DHCPv4, " "lease from the LAN server"

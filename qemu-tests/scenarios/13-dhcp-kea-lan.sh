@@ -7,7 +7,7 @@ set -euo pipefail
 LAB_LAN_DHCP=kea LAB_RELAY=
 lab_init 13-dhcp-kea-lan
 lab_up
-lab_boot --pxe4 --fwcfg opt/org.nearboot/hold-ms=3000
+lab_boot --pxe4 --fwcfg opt/org.nearboot/hold-ms=4000
 a4='198\.18\.1\.2[0-4][0-9]'
 a6='fd00:b007:0:1::9:1[0-9a-f]{2}'
 lab_assert_serial "pxe cache: v4 dhcp-ack ACK: address $a4 server 198\.18\.1\.2 boot file 'nearboot\.efi'" "the firmware PXE-booted from Kea"

@@ -18,7 +18,7 @@ a4='198\.18\.1\.1[0-4][0-9]'
 # the RTC time a boot's console printed ("clock: 2026-...Z"), in Unix seconds
 boot_clock() { date -u -d "$(sed -n 's/.*clock: \([0-9T:-]*\)Z.*/\1/p' "$LAB_OUT/$1/serial.log" | tr -d '\r' | sed -n 1p)" +%s; }
 
-lab_boot --tag boot1 --pxe4 --vars "$vars" --fwcfg opt/org.nearboot/hold-ms=2500
+lab_boot --tag boot1 --pxe4 --vars "$vars" --fwcfg opt/org.nearboot/hold-ms=4000
 lab_assert_serial "dhcp4: $a4 via 198\.18\.1\.1 from server 198\.18\.255\.69 \(firmware lease confirmed by INIT-REBOOT" "boot 1: lease confirmed, server id = anycast"
 addr=$(lab_serial | sed -n 's/.*dhcp4: \(198\.18\.1\.[0-9]*\) via .*/\1/p' | sed -n 1p)
 re_addr=${addr//./\\.}
