@@ -323,6 +323,11 @@ static void build_handoff(const struct boot_run *r, const struct nb_candidate *c
     nb_handoff_add("source", "%s", nb_site_source_name(c->source));
     nb_handoff_add("serial", "%llu", (unsigned long long)r->m.serial);
     nb_handoff_add("entry", "%s", r->m.artifacts[0].path);
+    /* Further artifacts stay in memory, verified: the second stage finds
+     * them here (path, size, address). */
+    for (unsigned k = 1; k < r->m.nartifacts; k++)
+        nb_handoff_add("artifact", "%s %llu 0x%llx", r->m.artifacts[k].path,
+                       (unsigned long long)r->m.artifacts[k].size, (unsigned long long)(uintptr_t)r->art[k].p);
     for (unsigned i = 0; i < r->norder; i++) {
         const struct nb_candidate *x = &r->cands.c[r->order[i]];
         nb_handoff_add("rank", "%u %s %llu", i + 1, x->base, (unsigned long long)x->rtt_us);
