@@ -196,6 +196,21 @@ bench-transfer-tftp: probe-fast $(LINK_PROG)
 bench-transfer-https: probe-fast $(LINK_PROG)
 	@NB_PROBE=$(FAST_OUT)/nb-probe NB_LINK=$(LINK_PROG) bash qemu-tests/bench/bench-transfer-https.sh
 
+# DHCP in the lab (root; QEMU + OVMF): first DHCP packet to boot information
+# known, for nearboot's paths and OVMF's/iPXE's own DHCP as peers. BENCH_RUNS
+# (default 3) runs of the fast paths.
+.PHONY: bench-dhcp
+bench-dhcp: efi $(CONFIG_TOOL)
+	@bash qemu-tests/bench/bench-dhcp.sh
+
+# The boot policy in the lab (root; QEMU + OVMF, issue 7): first-stage start to a
+# 4 MiB signed stage2, happy path / nearest site blackholed before the boot /
+# blackholed mid-download, against Debian's iPXE doing the same as a script.
+# BENCH_RUNS (default 3), BENCH_IPXE=0 skips iPXE.
+.PHONY: bench-boot
+bench-boot: efi $(CONFIG_TOOL) $(LINK_PROG)
+	@bash qemu-tests/bench/bench-boot.sh
+
 # The whole transfer benchmark of the transfers issue: TFTP windowsize and
 # HTTPS vs curl.
 .PHONY: bench-transfer
@@ -232,7 +247,7 @@ test-fuzz: $(FUZZERS)
 test-host: $(PROBE) $(LINK_PROG) $(VERIFY_TOOL)
 	@bash qemu-tests/host/run-all.sh
 
-test-lab: efi $(LINK_PROG)
+test-lab: efi $(LINK_PROG) $(CONFIG_TOOL)
 	@bash qemu-tests/run-all.sh
 
 test: all

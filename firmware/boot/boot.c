@@ -21,6 +21,7 @@ struct artifact_buf {
     uint8_t *p;
     uint64_t size, have;         /* bytes held, in order from 0 */
     struct nb_artifact_check chk;
+    const struct nb_artifact *spec; /* what chk checks against */
     int checking;
     char validator[NB_FETCH_VALIDATOR_MAX];
 };
@@ -157,9 +158,10 @@ static nb_err sink_write(void *ctx, uint64_t offset, const uint8_t *p, size_t n)
 {
     struct artifact_buf *a = ((struct sink *)ctx)->a;
     if (offset == 0 && a->have) {
-        nb_artifact_check_final(&a->chk); /* discard the old hash state */
+        /* the server could not resume: start the hash (and the buffer) over */
+        nb_artifact_check_final(&a->chk);
+        nb_artifact_check_init(&a->chk, a->spec);
         a->have = 0;
-        a->checking = 0;
     }
     if (!a->checking)
         return NB_E_INVALID;
@@ -174,6 +176,7 @@ static void check_restart(struct artifact_buf *a, const struct nb_artifact *spec
 {
     if (!a->checking) {
         nb_artifact_check_init(&a->chk, spec);
+        a->spec = spec;
         a->checking = 1;
     }
 }
