@@ -17,7 +17,7 @@ all: deps
 deps:
 	@bash mk/deps.sh
 
-efi host size fuzz test-unit test-fuzz test-host stage2-linux test-stage2-linux: deps
+efi host size fuzz fuzz-long test-unit test-fuzz test-host stage2-linux test-stage2-linux: deps
 	@$(SUBMAKE) $@
 
 # The whole suite, as CI runs it: build, unit tests, short fuzz runs, lab.
@@ -31,7 +31,7 @@ demo: deps
 	@$(SUBMAKE) demo
 
 # TCP throughput of nb-probe (-O2 build) vs curl through nb-link (root).
-bench-net bench-transfer bench-transfer-tftp bench-transfer-https probe-fast: deps
+bench-net bench-transfer bench-transfer-tftp bench-transfer-https bench-dhcp bench-boot probe-fast: deps
 	@$(SUBMAKE) $@
 
 # Phase table + SVG waterfall from a serial log (LOG=..., SVG=...); needs nothing but python3.

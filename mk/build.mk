@@ -151,11 +151,20 @@ $(FUZZ_OUT)/libnearboot.a: $(FUZZ_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 FUZZERS := $(patsubst firmware/fuzz/%.c,$(FUZZ_OUT)/%,$(FUZZ_SRC))
-$(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(HOST_OUT)/libmbedtls.a
+# mbedTLS with coverage instrumentation too, so fuzz_cms and fuzz_tls_trust
+# explore the X.509/PKCS#7 parsers they drive, not only our side.
+FUZZ_MBEDTLS_OBJ := $(patsubst $(MBEDTLS)/library/%.c,$(FUZZ_OUT)/mbedtls/%.o,$(MBEDTLS_SRC))
+$(FUZZ_OUT)/mbedtls/%.o: $(MBEDTLS)/library/%.c firmware/crypto/nb_mbedtls_config.h
+	@mkdir -p $(dir $@)
+	@$(CLANG) $(FUZZ_CFLAGS) -I$(MBEDTLS)/library -w -c $< -o $@
+$(FUZZ_OUT)/libmbedtls.a: $(FUZZ_MBEDTLS_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(FUZZ_OUT)/fuzz_%: firmware/fuzz/fuzz_%.c $(FUZZ_OUT)/libnearboot.a $(FUZZ_OUT)/libmbedtls.a
 	@mkdir -p $(dir $@)
 	@echo '  FUZZ $@'
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(WARN) -MMD -MP -fsanitize=fuzzer $< -Wl,--start-group $(FUZZ_OUT)/libnearboot.a \
-		$(HOST_OUT)/libmbedtls.a -Wl,--end-group -o $@
+		$(FUZZ_OUT)/libmbedtls.a -Wl,--end-group -o $@
 
 # ---------------------------------------------------------------- fast host build
 # nb-probe with -O2 and no sanitizers, for benchmarks (the sanitized build
@@ -243,6 +252,12 @@ test-unit: $(TESTS)
 FUZZ_SECONDS ?= 10
 test-fuzz: $(FUZZERS)
 	@bash mk/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# Extended fuzzing (not part of make test): FUZZ_LONG_SECONDS per target.
+FUZZ_LONG_SECONDS ?= 600
+.PHONY: fuzz-long
+fuzz-long: $(FUZZERS)
+	@bash mk/run-fuzz.sh $(FUZZ_LONG_SECONDS) $(FUZZERS)
 
 test-host: $(PROBE) $(LINK_PROG) $(VERIFY_TOOL)
 	@bash qemu-tests/host/run-all.sh
