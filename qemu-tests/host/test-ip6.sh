@@ -223,7 +223,8 @@ sleep 0.5
 # The kernel in K now tries the same address with DAD on: nb-probe answers
 # its NS, the kernel marks the address dadfailed.
 nsx "$NS_K" ip -6 addr add $G_C/64 dev vk
-for _ in $(seq 40); do
+# generous: the kernel's DAD waits a random delay plus RetransTimer, longer on a loaded machine
+for _ in $(seq 150); do
     nsx "$NS_K" ip -6 addr show dev vk 2>/dev/null | grep -q tentative || break
     sleep 0.1
 done
