@@ -249,7 +249,7 @@ test-unit: $(TESTS)
 	@bash mk/run-unit-tests.sh $(TESTS)
 
 # Each fuzz target for a few seconds (FUZZ_SECONDS), as a smoke test.
-FUZZ_SECONDS ?= 10
+FUZZ_SECONDS ?= 5
 test-fuzz: $(FUZZERS)
 	@bash mk/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZERS)
 
