@@ -153,7 +153,7 @@ size_t dhcp4_build(const struct dhcp4_client *c, uint8_t type, uint8_t *buf, siz
         opt(&w, 77, user_class, sizeof user_class); /* RFC 3004 format */
         if (c->state == DHCP4_PROXY_REQUESTING) {
             /* PXE boot server discovery: the menu's first item, layer 0. */
-            uint16_t item = (uint16_t)c->proxy_needs_4011;
+            uint16_t item = c->proxy_item;
             const uint8_t pxe[7] = { 71, 4, (uint8_t)(item >> 8), (uint8_t)item, 0, 0, 255 };
             opt(&w, 43, pxe, sizeof pxe);
         }
@@ -229,7 +229,7 @@ static void on_timer(struct nb_timer *t)
     case DHCP4_REBOOTING:
     case DHCP4_RENEWING:
     case DHCP4_PROXY_REQUESTING:
-        if (c->tries >= c->params.max_tries) {
+        if (c->tries >= c->params.max_tries || (c->state == DHCP4_PROXY_REQUESTING && c->tries >= 2)) {
             if (c->state == DHCP4_PROXY_REQUESTING) { /* keep the lease, lose the proxy */
                 c->state = DHCP4_BOUND;
                 return;
@@ -283,9 +283,11 @@ static void enter(struct dhcp4_client *c, enum dhcp4_state s)
         c->xid = nb_random_u32();
         c->have_offer = c->offer_has_boot = c->have_proxy = 0;
         c->proxy_needs_4011 = 0;
+        c->proxy_item = 0;
         memset(&c->offer, 0, sizeof c->offer);
     } else if (s == DHCP4_PROXY_REQUESTING) {
         c->xid = nb_random_u32();
+        c->rt_ms = 1000; /* best effort: the lease is ours already, do not wait long */
     }
     send_for_state(c);
     nb_timer_arm(&c->timer, (uint64_t)next_rt(c) * 1000u);
@@ -325,10 +327,15 @@ static void take_proxy(struct dhcp4_client *c, const struct dhcp4_msg *m, const 
 {
     c->have_proxy = 1;
     memcpy(c->proxy_server, (m->have & DHCP4_HAVE_SERVER_ID) ? m->server_id : src->a, 4);
-    if (m->have & DHCP4_HAVE_BOOTFILE)
+    if (m->have & DHCP4_HAVE_BOOTFILE) {
         memcpy(c->proxy_bootfile, m->bootfile, sizeof c->proxy_bootfile);
-    else if ((m->have & DHCP4_HAVE_PXE_VENDOR) && m->pxe.has_boot_menu)
-        c->proxy_needs_4011 = m->pxe.first_item_type ? m->pxe.first_item_type : 0x8000;
+        return;
+    }
+    /* PXE 2.1: a proxy offer without a boot file means "ask me on port 4011",
+     * for the first item of its boot menu if it has one (else the bootstrap
+     * server, type 0). */
+    c->proxy_needs_4011 = 1;
+    c->proxy_item = (m->have & DHCP4_HAVE_PXE_VENDOR) && m->pxe.has_boot_menu ? m->pxe.first_item_type : 0;
 }
 
 static void on_offer(struct dhcp4_client *c, const struct dhcp4_msg *m, const struct nb_ip *src)

@@ -73,7 +73,8 @@ struct dhcp4_client {
     struct dhcp4_lease offer;  /* best OFFER so far, then the ACKed lease */
     char proxy_bootfile[256];
     uint8_t proxy_server[4];
-    int proxy_needs_4011;
+    int proxy_needs_4011;      /* the proxy gave no boot file: ask it on port 4011 */
+    uint16_t proxy_item;       /* boot server type for that request (its menu's first item, else 0) */
     nb_err error;
     char why[96];              /* last reason for moving on, for the console */
 };

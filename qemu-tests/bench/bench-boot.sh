@@ -26,7 +26,10 @@
 #   qemu-tests/bench/bench-boot.sh [RUNS]      RUNS (default 3, env BENCH_RUNS) nearboot boots per case and
 #                                              iPXE happy-path boots; iPXE's blackholed cases run once
 #   BENCH_IPXE=0                               skip iPXE; BENCH_IPXE_MID=0 skip only its mid-download case
-#                                              (bounded by its idle watchdog, about two minutes)
+#   BENCH_IPXE_MID_TIMEOUT (default 180 s)     how long to give iPXE's mid-download case (Debian's iPXE has
+#                                              no HTTP idle watchdog: it waits on the dead connection forever)
+# A fourth nearboot case, "mid, idle-timeout 1 s", re-runs the mid-download case with the served image
+# reconfigured (nearboot-config set --idle-timeout 1000): what the stall detection's setting costs.
 # Root; the lab lock. Output: the table on stdout (also build/qemu-tests/bench-boot/table.txt); every boot's
 # serial log, capture and flows under build/qemu-tests/bench-boot/<case>-<n>/.
 set -euo pipefail
@@ -36,6 +39,7 @@ repo=$(cd "$tests/.." && pwd)
 runs=${1:-${BENCH_RUNS:-3}}
 BENCH_IPXE=${BENCH_IPXE:-1}
 BENCH_IPXE_MID=${BENCH_IPXE_MID:-1}
+BENCH_IPXE_MID_TIMEOUT=${BENCH_IPXE_MID_TIMEOUT:-180}
 export NEARBOOT_EFI=${NEARBOOT_EFI:-$repo/build/x86_64-efi/nearboot.efi}
 [ "$(id -u)" = 0 ] || { echo "bench-boot: needs root (the lab's network namespaces)" >&2; exit 2; }
 [ -x "$repo/build/host/nearboot-config" ] || { echo "bench-boot: no build/host/nearboot-config (make)" >&2; exit 2; }
@@ -75,10 +79,12 @@ watch_serial() { # TAG
 	mkdir -p "$LAB_OUT/$1"
 	lab_spawn "watch-$1" - "$LAB_OUT/$1.watch.log" python3 -c "$WATCH_PY" "$LAB_OUT/$1/serial.log" "stage2-hello: started" "$LAB_OUT/$1/stage2.t"
 }
-# cut siteA once SRC has sent 2 MiB (TCP payload) to the client in TAG's capture
-cut_mid() { # TAG
+# cut siteA once it has sent BYTES of TCP payload to the client in TAG's capture (the capture, the watcher
+# and the rules lag the wire by some 50-80 ms: nearboot's ~10 MB/s cut at 2 MiB lands near 2.7 MB; iPXE's
+# plain HTTP runs at ~28 MB/s and finishes 4 MiB in ~150 ms, so its trigger is 256 KiB)
+cut_mid() { # TAG BYTES
 	local got
-	got=$($POL_FLOW_PCAP watch "$LAB_OUT/$1/client.pcap" --src "$A4" --bytes 2097152 --timeout 300) || { lab_log "watcher: $got"; return 0; }
+	got=$($POL_FLOW_PCAP watch "$LAB_OUT/$1/client.pcap" --src "$A4" --bytes "$2" --timeout 300) || { lab_log "watcher: $got"; return 0; }
 	lab_blackhole "$A4" "$A6"
 	echo "$LAB_BLACKHOLE_T $got" >"$LAB_OUT/$1/cut.txt"
 }
@@ -89,7 +95,7 @@ nb_boot() { # CASE N
 	watch_serial "$tag"
 	case $1 in
 	blackholed) lab_blackhole "$A4" "$A6" ;;
-	mid) lab_background "cut-$tag" cut_mid "$tag" ;;
+	mid*) lab_background "cut-$tag" cut_mid "$tag" 2097152 ;;
 	esac
 	( pol_boot "$tag" --pxe4 ) || lab_log "WARNING: $tag: no second stage (see $LAB_OUT/$tag/serial.log)"
 	lab_unblackhole
@@ -97,38 +103,60 @@ nb_boot() { # CASE N
 	handoff=$(pol_handoff_ms)
 	t0=$($POL_FLOW_PCAP tftp-end "$LAB_BOOT_DIR/client.pcap" --file nearboot.efi --mac "$LAB_CLIENT_MAC" || true)
 	t1=$(cat "$LAB_BOOT_DIR/stage2.t" 2>/dev/null || true)
-	[ "$1" = mid ] && resume=$(sed -n 's/.*boot: resuming stage2\.efi at byte \([0-9]*\) of .*/\1/p' <<<"$(pol_console)" | sed -n 1p)
-	[ "$1" = mid ] && [ ! -s "$LAB_BOOT_DIR/cut.txt" ] && lab_log "WARNING: $tag: siteA was not cut mid-download"
+	case $1 in mid*)
+		resume=$(sed -n 's/.*boot: resuming stage2\.efi at byte \([0-9]*\) of .*/\1/p' <<<"$(pol_console)" | sed -n 1p)
+		[ -s "$LAB_BOOT_DIR/cut.txt" ] || lab_log "WARNING: $tag: siteA was not cut mid-download" ;;
+	esac
 	site=$(sed -n 's/^site \(https:[^ ]*\)$/\1/p' <<<"$(pol_console)" | sed -n 1p)
-	echo "nb-$1 ${handoff:--} $(fsub "$t1" "$t0") ${resume:--} $site" >>"$results"
+	echo "nb-$1 ${handoff:--} $(fsub "$t1" "$t0") ${resume:--} $site $(pol_phase_ms race)" >>"$results"
 	lab_log "bench: nearboot $1 #$2: console ${handoff:--} ms, host $(fsub "$t1" "$t0") ms, resumed at ${resume:--}, completed by $site"
 }
 
 ipxe_boot() { # CASE N
-	local tag=ipxe-$1-$2 t0 t1 rc=0 syns bytes
+	local tag=ipxe-$1-$2 t0 t1 rc=0 syns bytes tmo=360 stuck=
+	[ "$1" = mid ] && tmo=$BENCH_IPXE_MID_TIMEOUT
 	watch_serial "$tag"
 	case $1 in
 	blackholed) lab_blackhole "$A4" "$A6" ;;
-	mid) lab_background "cut-$tag" cut_mid "$tag" ;;
+	mid) lab_background "cut-$tag" cut_mid "$tag" 262144 ;;
 	esac
-	( lab_boot --tag "$tag" --ipxe --pxe4 --marker "stage2-hello: started" --timeout 360 ) || rc=$?
+	( lab_boot --tag "$tag" --ipxe --pxe4 --marker "stage2-hello: started" --timeout "$tmo" ) || rc=$?
 	lab_unblackhole
 	LAB_BOOT_DIR=$LAB_OUT/$tag
 	$POL_FLOW_PCAP flows "$LAB_BOOT_DIR/client.pcap" --mac "$LAB_CLIENT_MAC" >"$LAB_BOOT_DIR/flows.txt" || true
 	sed 's/^/    flow: /' "$LAB_BOOT_DIR/flows.txt" >&2
 	# the script's response: the first payload from the anycast address's port 80
 	t0=$(awk '/server=198\.18\.255\.69 sport=80 / { for (i = 1; i <= NF; i++) if ($i ~ /^data=[0-9]/) { print substr($i, 6); exit } }' "$LAB_BOOT_DIR/flows.txt")
-	t1=$(cat "$LAB_BOOT_DIR/stage2.t" 2>/dev/null || true)
-	[ "$rc" = 0 ] || t1=
 	syns=$(awk -v a="$A4" '$0 ~ ("server=" a " sport=80 ") { sub("syns=", "", $8); n += $8 } END { print n + 0 }' "$LAB_BOOT_DIR/flows.txt")
 	bytes=$(awk -v b="$B4" '$0 ~ ("server=" b " sport=80 ") { for (i = 1; i <= NF; i++) if ($i ~ /^s2c=/) n += substr($i, 5) } END { print n + 0 }' "$LAB_BOOT_DIR/flows.txt")
-	echo "ipxe-$1 - $(fsub "$t1" "$t0") - siteA-syns=$syns,siteB-bytes=$bytes" >>"$results"
-	lab_log "bench: iPXE $1 #$2: host $(fsub "$t1" "$t0") ms (SYNs to siteA $syns, bytes from siteB $bytes)${t1:+}${t1:- (no stage2 within the timeout)}"
+	t1=$(cat "$LAB_BOOT_DIR/stage2.t" 2>/dev/null || true)
+	if [ "$1" = mid ] && [ "$rc" = 0 ] && [ "$bytes" = 0 ]; then
+		lab_log "WARNING: $tag: iPXE finished from siteA before the cut took effect: not a mid-download figure"
+		t1=
+		stuck=cut-too-late
+	fi
+	if [ "$rc" != 0 ]; then
+		t1=
+		# iPXE's progress: the last percentage on its console
+		stuck=$(tr -d '\r' <"$LAB_BOOT_DIR/serial.log" | grep -o '[0-9]*%' | tail -n1)
+	fi
+	local note=
+	[ "$stuck" = cut-too-late ] && note=,cut-too-late
+	[ "$rc" != 0 ] && note=",no-stage2-within-${tmo}s-stuck-at-${stuck:-?}"
+	echo "ipxe-$1 - $(fsub "$t1" "$t0") - SYNs-to-siteA=$syns,bytes-from-siteB=$bytes$note" >>"$results"
+	lab_log "bench: iPXE $1 #$2: host $(fsub "$t1" "$t0") ms (SYNs to siteA $syns, bytes from siteB $bytes)${note:+ ($note)}"
 }
 
 for i in $(seq "$runs"); do nb_boot happy "$i"; done
 for i in $(seq "$runs"); do nb_boot blackholed "$i"; done
 for i in $(seq "$runs"); do nb_boot mid "$i"; done
+# the same with the stall detected after 1 s instead of the default 2 s (the image both sites' TFTP serve,
+# reconfigured in place)
+for s in $LAB_SITES; do
+	"$repo/build/host/nearboot-config" set "$LAB_OUT/$s/tftp/nearboot.efi" --idle-timeout 1000 >>"$LAB_OUT/config.log" 2>&1 ||
+		lab_die "nearboot-config set --idle-timeout 1000 failed"
+done
+for i in $(seq "$runs"); do nb_boot mid1s "$i"; done
 
 if [ "$BENCH_IPXE" = 1 ]; then
 	for s in $LAB_SITES; do
@@ -155,6 +183,10 @@ for line in open(sys.argv[1]):
             pass
     r["extra"].append(extra)
     r["site"].append(rest[0] if rest else "")
+    try:
+        r.setdefault("race", []).append(float(rest[1]))
+    except (ValueError, IndexError):
+        pass
 def med(kind, k):
     v = rows.get(kind, {}).get(k, [])
     return statistics.median(v) if v else None
@@ -174,19 +206,30 @@ print("  siteA ~1 ms away, siteB 10 ms (nb-link); nearboot over HTTPS (TLS 1.3) 
 print("  iPXE (Debian ipxe-qemu, efi-virtio.rom) over plain HTTP, nothing verified")
 print()
 print("%-34s %-22s %-8s %-22s %-8s %-22s %-8s" % ("case", "nearboot console", "delta", "nearboot host", "delta", "iPXE host", "delta"))
-labels = (("happy", "happy path"), ("blackholed", "siteA blackholed before boot"), ("mid", "siteA blackholed mid-download"))
+labels = (("happy", "happy path"), ("blackholed", "siteA blackholed before boot"), ("mid", "siteA blackholed mid-download"),
+          ("mid1s", "  the same, --idle-timeout 1000"))
+def ipxe(k):
+    r = rows.get("ipxe-" + k)
+    if r and not r["host"]:
+        return "no stage2"
+    return fmt("ipxe-" + k, "host")
 for k, label in labels:
     print("%-34s %-22s %-8s %-22s %-8s %-22s %-8s" % (
         label, fmt("nb-" + k, "console"), delta("nb-" + k, "console") if k != "happy" else "",
         fmt("nb-" + k, "host"), delta("nb-" + k, "host") if k != "happy" else "",
-        fmt("ipxe-" + k, "host"), delta("ipxe-" + k, "host") if k != "happy" else ""))
+        ipxe(k) if k != "mid1s" else "", delta("ipxe-" + k, "host") if k not in ("happy", "mid1s") else ""))
 res = [e for e in rows.get("nb-mid", {}).get("extra", []) if e not in ("", "-")]
 print()
-print("nearboot mid-download: resumed at byte %s of %d (from siteB); completed by: %s" % (
-    ", ".join(res) if res else "NONE", size, ", ".join(sorted(set(rows.get("nb-mid", {}).get("site", []))))))
-for k, _ in labels[1:]:
+for k in ("mid", "mid1s"):
+    r = [e for e in rows.get("nb-" + k, {}).get("extra", []) if e not in ("", "-")]
+    if "nb-" + k in rows:
+        print("nearboot %s: resumed at byte %s of %d; completed by: %s" % (
+            k, ", ".join(r) if r else "NONE", size, ", ".join(sorted(set(rows["nb-" + k]["site"])))))
+print("nearboot's race phase (median ms): " + ", ".join(
+    "%s %.0f" % (k, statistics.median(rows["nb-" + k]["race"])) for k, _ in labels if rows.get("nb-" + k, {}).get("race")))
+for k, _ in labels:
     if "ipxe-" + k in rows:
-        print("iPXE %s: %s" % (k, ", ".join(rows["ipxe-" + k]["extra"])))
+        print("iPXE %s: %s" % (k, "; ".join(rows["ipxe-" + k]["site"])))
 print()
 h, b, m = med("nb-happy", "console"), med("nb-blackholed", "console"), med("nb-mid", "console")
 def verdict(ok):

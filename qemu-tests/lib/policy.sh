@@ -76,7 +76,7 @@ pol_boot() {
 pol_console() { lab_serial | sed 's/\x1b\[[0-9;=?]*[A-Za-z]//g'; }
 pol_handoff_ms() { sed -n 's/.*boot: handing over to .* after \([0-9]*\) ms.*/\1/p' <<<"$(pol_console)" | sed -n '$p'; }
 pol_phase_ms() { sed -n "s/.*phase: $1 \([0-9]*\) ms at .*/\1/p" <<<"$(pol_console)" | sed -n 1p; }
-pol_race_line() { grep -E "race: #$1 " <<<"$(pol_console)" | sed -n '$p' | sed 's/^.*race: /race: /'; }
+pol_race_line() { { grep -E "race: #$1 " <<<"$(pol_console)" || true; } | sed -n '$p' | sed 's/^.*race: /race: /'; }
 
 pol_assert_flow() {
 	local all

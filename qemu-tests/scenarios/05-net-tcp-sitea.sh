@@ -27,7 +27,8 @@ serial=$(tr -d '\r' <"$LAB_OUT/serial.log")
 echo "$serial" | lab_grep "probe: http://$LAB_ANYCAST4/blob.bin: 8388608 bytes sha256 $want" ||
 	lab_die "the image did not print the right sha256 for blob.bin (want $want)"
 lab_log "asserted: the image downloaded blob.bin over its own TCP and printed sha256 $want"
-echo "$serial" | lab_grep "net: v6 $v6 (SLAAC" || lab_die "no SLAAC address $v6 on the console"
+echo "$serial" | lab_grep "ip6: prefix fd00:b007:0:1::/64 -> address $v6 (SLAAC, DAD ok)" ||
+	lab_die "no SLAAC address $v6 on the console"
 lab_log_since sitea nginx-access.log | lab_grep '"GET /blob.bin HTTP/1.1" 200 8388608' ||
 	lab_die "siteA's nginx log shows no complete GET of blob.bin"
 lab_log_since siteb nginx-access.log | lab_grep 'blob.bin' && lab_die "siteB served blob.bin (anycast should pick siteA)"

@@ -18,7 +18,7 @@ lab_configure_image --site "https://$LAB_ANYCAST4/release/,anycast"
 lab_up
 pol_releases 7
 vars=$LAB_OUT/OVMF_VARS.kept.fd
-any=https://198\\.18\\.255\\.69/release/
+any='https://198\.18\.255\.69/release/'
 
 pol_boot boot1 --pxe4 --vars "$vars"
 boot1_checks() {

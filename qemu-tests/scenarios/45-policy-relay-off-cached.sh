@@ -20,7 +20,7 @@ lab_init 45-policy-relay-off-cached
 lab_configure_image $(pol_sites4 sitea siteb) --dhcp-timeout 2000
 lab_up
 pol_releases 7
-a=$(pol_site_url sitea 4) b=$(pol_site_url siteb 4)
+b=$(pol_site_url siteb 4)
 vars=$LAB_OUT/OVMF_VARS.kept.fd
 lab_blackhole "$(lab_site_own4 sitea)" "$(lab_site_own6 sitea)"
 

@@ -14,7 +14,7 @@ lab_init 47-policy-ipv6-only
 lab_configure_image --site "https://$LAB_ANYCAST4/release/" --site "https://[$LAB_ANYCAST6]/release/"
 lab_up
 pol_releases 7
-v6=https://\\[fd00:b007:0:ffff::69\\]/release/
+v6='https://\[fd00:b007:0:ffff::69\]/release/'
 
 pol_boot boot --pxe6
 console_checks() {

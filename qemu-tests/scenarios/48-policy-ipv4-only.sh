@@ -12,7 +12,7 @@ lab_init 48-policy-ipv4-only
 lab_configure_image --site "https://[$LAB_ANYCAST6]/release/" --site "https://$LAB_ANYCAST4/release/"
 lab_up
 pol_releases 7
-v4=https://198\\.18\\.255\\.69/release/
+v4='https://198\.18\.255\.69/release/'
 
 pol_boot boot --pxe4
 console_checks() {
