@@ -240,6 +240,7 @@ static void v4_fallbacks(struct race *r)
     if (left) {
         r->out->lease4 = r->known;
         r->out->v4_up = 1;
+        r->out->v4_from_cache = 1;
         nb_snprintf(r->out->v4_source, sizeof r->out->v4_source, "cached lease (no server answered)");
         nb_say("dhcp4: no server answered; using the cached lease %s via %s (valid %u s more)",
                ip4(0, r->known.addr), ip4(1, r->known.router), left);
@@ -270,6 +271,18 @@ static int lease_from_pxe(const struct nb_pxe_cache *pc, struct dhcp4_lease *l)
     memcpy(l->server_id, (m.have & DHCP4_HAVE_SERVER_ID) ? m.server_id : m.siaddr, 4);
     memcpy(l->bootfile, m.bootfile, sizeof l->bootfile);
     l->lease_s = m.lease_s;
+    /* proxyDHCP: the boot file came in the firmware's proxy offer or its
+     * port-4011 reply, not in the ACK */
+    const struct nb_blob *more[2] = { &pc->pxe_reply, &pc->proxy_offer };
+    for (int i = 0; i < 2 && !l->bootfile[0]; i++) {
+        struct dhcp4_msg p;
+        if (more[i]->len && dhcp4_parse(more[i]->data, more[i]->len, &p) == NB_OK &&
+            (p.have & DHCP4_HAVE_BOOTFILE)) {
+            memcpy(l->bootfile, p.bootfile, sizeof l->bootfile);
+            l->boot_from_proxy = 1;
+            memcpy(l->proxy_server, (p.have & DHCP4_HAVE_SERVER_ID) ? p.server_id : p.siaddr, 4);
+        }
+    }
     return 1;
 }
 
@@ -279,7 +292,7 @@ static void update_cache(const struct nb_netup *o, const struct dhcp6_client *c6
     int64_t now = 0;
     int changed = 0;
     nb_trusted_time(&now);
-    if (o->v4_up && strstr(o->v4_source, "cached") == NULL) {
+    if (o->v4_up && !o->v4_from_cache) { /* a server confirmed it: refresh the cache */
         struct dhcp4_lease l = o->lease4;
         l.ack_len = 0;
         changed |= !cache->have4 || memcmp(cache->v4.addr, l.addr, 4) ||

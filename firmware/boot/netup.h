@@ -23,6 +23,7 @@ struct nb_netup {
     int v4_up;
     struct dhcp4_lease lease4;
     char v4_source[64];         /* how IPv4 was configured, for the console and hand-off */
+    int v4_from_cache;          /* no server answered: running on the cached lease */
     int v6_up;                  /* a global IPv6 address is usable */
     uint8_t addr6[16];
     char v6_source[64];

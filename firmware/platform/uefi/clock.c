@@ -8,21 +8,29 @@
 #include "platform/platform.h"
 #include "core/clock.h"
 
-#define CALIBRATE_US 20000u
+#define CALIBRATE_US 5000u
+#define CALIBRATE_ROUNDS 4u
 
 static uint64_t tsc_origin;
 static uint64_t tsc_per_ms = 1000000; /* placeholder until calibrated */
 static uint64_t last_us;
 
+/* Several short rounds, keeping the smallest rate: a round in which the
+ * (virtual) CPU was descheduled sees more TSC ticks for the same Stall() and
+ * would make the clock run slow for the whole boot. */
 void uefi_clock_init(void)
 {
-    uint64_t a = uefi_rdtsc();
-    uefi_bs->Stall(CALIBRATE_US);
-    uint64_t b = uefi_rdtsc();
-    uint64_t per_ms = (b - a) / (CALIBRATE_US / 1000u);
-    if (per_ms)
-        tsc_per_ms = per_ms;
-    tsc_origin = a;
+    uint64_t best = 0;
+    tsc_origin = uefi_rdtsc();
+    for (unsigned i = 0; i < CALIBRATE_ROUNDS; i++) {
+        uint64_t a = uefi_rdtsc();
+        uefi_bs->Stall(CALIBRATE_US);
+        uint64_t per_ms = (uefi_rdtsc() - a) / (CALIBRATE_US / 1000u);
+        if (per_ms && (!best || per_ms < best))
+            best = per_ms;
+    }
+    if (best)
+        tsc_per_ms = best;
 }
 
 uint64_t plat_now_us(void)
