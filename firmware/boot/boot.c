@@ -33,7 +33,7 @@ struct boot_run {
     unsigned order[NB_MAX_CANDIDATES], norder;
     struct nb_site_cache cache;
     struct nb_manifest m;
-    unsigned manifest_site;      /* index into cands of the site that served the manifest */
+    unsigned manifest_order;     /* rank (index into order[]) of the site that served the manifest */
     struct artifact_buf art[NB_MANIFEST_MAX_ARTIFACTS];
     uint64_t t_start, t_race, t_manifest, t_transfer, t_verify;
 };
@@ -184,17 +184,24 @@ static void check_restart(struct artifact_buf *a, const struct nb_artifact *spec
 /* One artifact, from the sites in rank order starting at *site, resuming at
  * the held offset after every failure. On success *site is the site that
  * completed it. */
-static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site)
+static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site, uint32_t *other_release)
 {
     const struct nb_artifact *spec = &r->m.artifacts[k];
     struct artifact_buf *a = &r->art[k];
     struct sink sk = { a };
     uint64_t t0 = nb_now_us();
     nb_err last = NB_E_NOT_FOUND;
+    unsigned prev = *site;
     for (unsigned i = *site; i < r->norder; i++) {
         struct nb_candidate *c = &r->cands.c[r->order[i]];
-        if (c->failed != NB_OK)
+        if (c->failed != NB_OK || (*other_release & (1u << i)))
             continue;
+        /* A validator (ETag, Last-Modified) belongs to one server's copy: on
+         * another site it would only turn the resume into a full restart. The
+         * manifest's sha256 is the end-to-end check across sites. */
+        if (i != prev)
+            a->validator[0] = 0;
+        prev = i;
         char url[NB_SITE_URL_MAX + NB_MANIFEST_PATH_MAX + 2];
         struct nb_fetch_req q;
         struct nb_fetch_result res;
@@ -218,8 +225,8 @@ static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site)
                 r->t_transfer += nb_now_us() - t0;
                 return NB_OK;
             }
-            /* All bytes arrived but they are not the release's: this site (or
-             * the one that served the start) is bad; start over elsewhere. */
+            /* All bytes arrived but they are not the release's: start over
+             * elsewhere. */
             nb_fail(last, "verify: %s from %s", spec->path, c->base);
             a->have = 0;
         } else if (last == NB_E_ARTIFACT_TOO_LONG || last == NB_E_ARTIFACT_SHA256) {
@@ -227,9 +234,22 @@ static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site)
             nb_artifact_check_final(&a->chk);
             a->checking = 0;
             a->have = 0;
+        }
+        if (last == NB_E_ARTIFACT_SHA256 || last == NB_E_ARTIFACT_TOO_LONG ||
+            last == NB_E_HTTP_BODY_TOO_BIG || (last == NB_E_ARTIFACT_TRUNCATED && a->have == 0)) {
+            /* Wrong bytes. From the site whose manifest we verified, that site
+             * serves a tampered release; from another site, it may just serve
+             * another release: skip it for this manifest, but let its own
+             * manifest have its turn. */
+            if (i == r->manifest_order)
+                c->failed = last;
+            else
+                *other_release |= 1u << i;
+            continue;
         } else if (last == NB_OK) {
             /* The server said it was done, but we hold fewer bytes than the manifest says. */
             last = NB_E_ARTIFACT_TRUNCATED;
+            c->failed = last;
             nb_warn("boot: %s from %s ended at byte %llu of %llu; failing over", spec->path, c->base,
                     (unsigned long long)a->have, (unsigned long long)spec->size);
         } else {
@@ -273,8 +293,9 @@ static nb_err get_artifacts(struct boot_run *r, unsigned *site)
             return nb_fail(NB_E_NO_MEMORY, "boot: %llu bytes for %s", (unsigned long long)a->size,
                            r->m.artifacts[k].path);
     }
+    uint32_t other_release = 0;
     for (unsigned k = 0; k < r->m.nartifacts; k++) {
-        nb_err e = get_artifact(r, k, site);
+        nb_err e = get_artifact(r, k, site, &other_release);
         if (e != NB_OK)
             return nb_fail(e, "boot: no site could deliver %s", r->m.artifacts[k].path);
         nb_say("verify: %s %llu bytes sha256 ok", r->m.artifacts[k].path,
@@ -403,6 +424,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
             continue;
         }
         unsigned site = i;
+        r.manifest_order = i;
         uint64_t t_a = nb_now_us();
         e = get_artifacts(&r, &site);
         nb_phase("transfer", t_a, nb_now_us());

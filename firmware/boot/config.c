@@ -28,7 +28,7 @@ void nb_config_default(struct nb_config *c)
     c->dhcp_timeout_ms = 6000;     /* covers the first two RFC 2131 retransmissions */
     c->connect_timeout_ms = 3000;
     c->tls_timeout_ms = 10000;
-    c->idle_timeout_ms = 2000;
+    c->idle_timeout_ms = 1500;    /* a stalled transfer fails over well within 2 s */
     c->overall_timeout_ms = 300000;
     c->race_stagger_ms = 250;      /* RFC 8305 §5 recommends 250 ms */
     c->verbosity = 1;

@@ -151,8 +151,9 @@ size_t dhcp4_build(const struct dhcp4_client *c, uint8_t type, uint8_t *buf, siz
         }
         static const uint8_t user_class[] = { 8, 'n', 'e', 'a', 'r', 'b', 'o', 'o', 't' };
         opt(&w, 77, user_class, sizeof user_class); /* RFC 3004 format */
-        if (c->state == DHCP4_PROXY_REQUESTING) {
-            /* PXE boot server discovery: the menu's first item, layer 0. */
+        if (c->state == DHCP4_PROXY_REQUESTING && c->proxy_item) {
+            /* PXE boot server discovery: the menu's first item, layer 0 (no
+             * menu: no option 43, as EDK2 asks a dnsmasq proxy). */
             uint16_t item = c->proxy_item;
             const uint8_t pxe[7] = { 71, 4, (uint8_t)(item >> 8), (uint8_t)item, 0, 0, 255 };
             opt(&w, 43, pxe, sizeof pxe);

@@ -295,10 +295,9 @@ static void update_cache(const struct nb_netup *o, const struct dhcp6_client *c6
     if (o->v4_up && !o->v4_from_cache) { /* a server confirmed it: refresh the cache */
         struct dhcp4_lease l = o->lease4;
         l.ack_len = 0;
-        changed |= !cache->have4 || memcmp(cache->v4.addr, l.addr, 4) ||
-                   memcmp(cache->v4.server_id, l.server_id, 4) || memcmp(cache->v4.router, l.router, 4) ||
-                   strcmp(cache->v4.bootfile, l.bootfile) || cache->v4.nsites != l.nsites ||
-                   (now && now - cache->v4_obtained > (int64_t)l.lease_s / 2);
+        /* A server confirmed it: its validity starts now (one small NV write
+         * per boot with working DHCP keeps the fallback honest). */
+        changed = 1;
         cache->have4 = 1;
         cache->v4 = l;
         cache->v4_obtained = now;
