@@ -8,6 +8,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$top/build}
+case $build in /*) ;; *) build=$top/$build ;; esac # apt resolves relative Dir:: paths under /etc/apt
 say() { printf 'deps: %s\n' "$*"; }
 die() { printf 'deps: error: %s\n' "$*" >&2; exit 1; }
 mkdir -p "$build"
