@@ -126,11 +126,11 @@ http {
 EOF
 nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
     { echo "test-http: bad nginx config" >&2; exit 1; }
-nsx "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
+ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
 pids+=($!)
-nsx "$NS_S" "$PY" "$here/http-oddserver.py" 198.18.0.81 8000 "$www" >"$tmp/odd.log" 2>&1 &
+ip netns exec "$NS_S" "$PY" "$here/http-oddserver.py" 198.18.0.81 8000 "$www" >"$tmp/odd.log" 2>&1 &
 pids+=($!)
-nsx "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.0.53 --port=53 --user=root --group=root --pid-file="$tmp/dns.pid" \
     --local=/nb.test/ --host-record=boot.nb.test,198.18.0.80 --host-record=mirror.nb.test,198.18.0.82 \
     >"$tmp/dns.log" 2>&1 &

@@ -185,9 +185,9 @@ $(tls_server 198.18.254.1:11443 "$RSA-chain.pem" "$RSA.key" "TLSv1.2" "AES128-GC
 EOF
 nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
     { echo "test-https: bad nginx config" >&2; cat "$tmp/nginx-error.log" >&2; exit 1; }
-nsx "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
+ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
 pids+=($!)
-nsx "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
+ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.254.53 --port=53 --user=root --group=root --pid-file="$tmp/dns.pid" \
     --local=/nearboot.test/ --host-record=boot.nearboot.test,198.18.254.1 \
     --host-record=sitea.nearboot.test,198.18.254.1 --host-record=wrong.nearboot.test,198.18.254.1 \
