@@ -54,6 +54,8 @@ LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
 : "${LAB_SITES:=sitea siteb}"
 : "${LAB_KEYS:=$LAB_REPO/build/keys}"
 : "${LAB_OUT_BASE:=$LAB_REPO/build/qemu-tests}"
+# the lock is machine-wide (not per checkout): two clones must not run two TCG QEMUs at once
+: "${LAB_LOCK:=/tmp/nearboot-lab.lock}"
 : "${LAB_SITE_DHCP:=dnsmasq}"
 : "${LAB_SITE_FAMILIES:=4 6}"
 : "${LAB_SITE_BOOT:=yes}"
@@ -216,10 +218,10 @@ lab_init() {
 	LAB_NAME=$1
 	LAB_OUT=$LAB_OUT_BASE/$LAB_NAME
 	mkdir -p "$LAB_OUT_BASE"
-	# one lab (and one TCG QEMU) at a time on this machine
-	exec 9>"$LAB_OUT_BASE/.lock"
+	# one lab (and one TCG QEMU) at a time on this machine, whichever checkout it runs from
+	exec 9>"$LAB_LOCK"
 	if ! flock -n 9; then
-		echo "lab: another lab run holds $LAB_OUT_BASE/.lock; waiting" >&2
+		echo "lab: another lab run holds $LAB_LOCK; waiting" >&2
 		flock -w 1800 9 || { echo "lab: lock wait timed out" >&2; exit 1; }
 	fi
 	rm -rf "$LAB_OUT"
