@@ -136,6 +136,11 @@ static nb_err get_manifest(struct boot_run *r, struct nb_candidate *c)
             return nb_fail(e, "verify: %smanifest line %u%s%s%s", c->base, rep.manifest.line,
                            rep.manifest.key ? " (" : "", rep.manifest.key ? rep.manifest.key : "",
                            rep.manifest.key ? ")" : "");
+        if (rep.stage == NB_STAGE_POLICY) {
+            char why[160];
+            nb_policy_report_text(e, &rep.policy, why, sizeof why);
+            return nb_fail(e, "verify: %smanifest: %s", c->base, why);
+        }
         return nb_fail(e, "verify: %smanifest%s%s", c->base, rep.sig.signer[0] ? " signed by " : "",
                        rep.sig.signer);
     }
@@ -404,6 +409,7 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         .stagger_ms = cfg->race_stagger_ms, .connect_timeout_ms = cfg->connect_timeout_ms,
         .grace_ms = 2 * cfg->race_stagger_ms + 100, .dns_timeout_ms = 2000,
         .want4 = cfg->family != NB_FAM_V6_ONLY && net->v4_up, .want6 = cfg->family != NB_FAM_V4_ONLY && net->v6_up,
+        .prefer = cfg->family == NB_FAM_V4_FIRST ? 4 : cfg->family == NB_FAM_V6_FIRST ? 6 : 0,
     };
     uint64_t t_race = nb_now_us();
     nb_err e = nb_race(&r.cands, &rp, r.order, &r.norder);

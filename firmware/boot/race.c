@@ -63,7 +63,7 @@ static void resolve(struct nb_candidate *c, const struct nb_race_params *p, uint
 
 struct race_state {
     unsigned n, next;
-    uint64_t next_start_us, first_ok_us, deadline_us;
+    uint64_t next_start_us, first_ok_us, best_rtt_us;
     const struct nb_race_params *p;
 };
 
@@ -81,11 +81,20 @@ static void start_one(struct race_state *st)
     st->next_start_us = a->start_us + (uint64_t)st->p->stagger_ms * 1000u;
 }
 
+/* How long a pending attempt may still be worth waiting for once a site has
+ * answered: it cannot beat the winner after the winner's own time, and after
+ * the stagger it is a slow path we would not pick first anyway. */
+static uint64_t slow_after_us(const struct race_state *st)
+{
+    uint64_t stagger = (uint64_t)st->p->stagger_ms * 1000u;
+    return st->best_rtt_us > stagger ? st->best_rtt_us : stagger;
+}
+
 static int race_step(void *ctx)
 {
     struct race_state *st = ctx;
     uint64_t now = nb_now_us();
-    int running = 0, prev_done = 1;
+    int running = 0, prev_done = 1, could_win = 0;
     for (unsigned i = 0; i < st->next; i++) {
         struct attempt *a = &attempts[i];
         if (a->finished)
@@ -99,6 +108,8 @@ static int race_step(void *ctx)
             tcp_close(&a->conn);
             if (!st->first_ok_us)
                 st->first_ok_us = now;
+            if (!st->best_rtt_us || a->rtt_us < st->best_rtt_us)
+                st->best_rtt_us = a->rtt_us;
         } else if (s == TCP_CLOSED) {
             a->err = tcp_get_error(&a->conn);
             if (a->err == NB_OK)
@@ -108,6 +119,8 @@ static int race_step(void *ctx)
             running++;
             if (i + 1 == st->next)
                 prev_done = 0;
+            if (now - a->start_us < slow_after_us(st))
+                could_win = 1;
         }
     }
     /* The next attempt: when the stagger passed, or the last one finished.
@@ -117,6 +130,11 @@ static int race_step(void *ctx)
         return 0;
     }
     if (st->next == st->n && running == 0)
+        return 1;
+    /* Once a site answered: nothing left to wait for when every attempt has
+     * started and none still pending could rank (slow ones are cut off:
+     * their sites stay failover targets, unmeasured). */
+    if (st->first_ok_us && st->next == st->n && !could_win)
         return 1;
     /* Grace after the first success; every site has had its attempt started
      * by then unless the stagger is longer than the grace. */
@@ -139,6 +157,103 @@ static void say_site(const struct nb_candidate *c, unsigned rank)
                nb_site_source_name(c->source));
 }
 
+static void add_attempt(struct race_state *st, unsigned site, const struct nb_ip *addr, uint16_t port)
+{
+    if (st->n >= MAX_ATTEMPTS)
+        return;
+    struct attempt *a = &attempts[st->n++];
+    memset(a, 0, sizeof *a);
+    a->site = site;
+    a->addr = *addr;
+    a->port = port;
+}
+
+/* The first address of family fam of candidate c, or NULL. */
+static const struct nb_ip *first_of_family(const struct nb_candidate *c, int fam)
+{
+    for (unsigned i = 0; i < c->naddrs; i++)
+        if (c->addrs[i].family == fam)
+            return &c->addrs[i];
+    return NULL;
+}
+
+/* Per site its first address of each wanted family: without a preference
+ * site by site, in the resolver's v6-first interleave; with one, every
+ * site's preferred-family address before any other-family address. */
+static void lay_out_attempts(struct race_state *st, const struct nb_candidates *l, const struct nb_race_params *p,
+                             const uint16_t *ports)
+{
+    int want[7] = { [4] = p->want4, [6] = p->want6 };
+    if (p->prefer == 4 || p->prefer == 6) {
+        int fams[2] = { p->prefer, p->prefer == 4 ? 6 : 4 };
+        for (unsigned f = 0; f < 2; f++)
+            for (unsigned s = 0; s < l->n; s++) {
+                const struct nb_ip *ip = first_of_family(&l->c[s], fams[f]);
+                if (ip && want[fams[f]])
+                    add_attempt(st, s, ip, ports[s]);
+            }
+        return;
+    }
+    for (unsigned s = 0; s < l->n; s++) {
+        const struct nb_candidate *c = &l->c[s];
+        int have[7] = { 0 };
+        for (unsigned i = 0; i < c->naddrs; i++) {
+            int fam = c->addrs[i].family;
+            if ((fam == 4 || fam == 6) && want[fam] && !have[fam]) {
+                have[fam] = 1;
+                add_attempt(st, s, &c->addrs[i], ports[s]);
+            }
+        }
+    }
+}
+
+/* Does attempt a (answered in rtt_us) serve its site better than what the
+ * site has? The preferred family beats the other; otherwise the faster. */
+static int better_for_site(const struct nb_candidate *c, const struct attempt *a, int prefer)
+{
+    if (!c->rtt_us)
+        return 1;
+    if (prefer && (a->addr.family == prefer) != (c->best.family == prefer))
+        return a->addr.family == prefer;
+    return a->rtt_us < c->rtt_us;
+}
+
+/* Ranking class: reached over the preferred family (or any, without one),
+ * reached only over the other, not measured, failed. */
+static int rank_class(const struct nb_candidate *c, int prefer)
+{
+    if (c->rtt_us)
+        return prefer && c->best.family != prefer ? 1 : 0;
+    return c->failed == NB_OK ? 2 : 3;
+}
+
+static int ranks_before(const struct nb_candidate *a, const struct nb_candidate *b)
+{
+    return a->rtt_us < b->rtt_us || (a->rtt_us == b->rtt_us && a->weight > b->weight);
+}
+
+void nb_race_rank(const struct nb_candidates *l, int prefer, unsigned order[NB_MAX_CANDIDATES], unsigned *norder)
+{
+    unsigned n = 0;
+    for (int cls = 0; cls < 4; cls++) {
+        unsigned start = n;
+        for (unsigned s = 0; s < l->n; s++)
+            if (rank_class(&l->c[s], prefer) == cls)
+                order[n++] = s;
+        if (cls > 1)
+            continue;
+        for (unsigned i = start + 1; i < n; i++) { /* stable insertion sort by time, then weight */
+            unsigned k = order[i], j = i;
+            while (j > start && ranks_before(&l->c[k], &l->c[order[j - 1]])) {
+                order[j] = order[j - 1];
+                j--;
+            }
+            order[j] = k;
+        }
+    }
+    *norder = n;
+}
+
 nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned order[NB_MAX_CANDIDATES],
                unsigned *norder)
 {
@@ -146,27 +261,16 @@ nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned
     uint64_t t0 = nb_now_us();
     memset(&st, 0, sizeof st);
     st.p = p;
-    /* Resolve, then lay out the attempts: per site, its first v6 and first v4 address. */
+    uint16_t ports[NB_MAX_CANDIDATES];
     for (unsigned s = 0; s < l->n; s++) {
         struct nb_candidate *c = &l->c[s];
-        uint16_t port = 443;
+        ports[s] = 443;
         c->failed = NB_OK;
         c->rtt_us = 0;
         memset(&c->best, 0, sizeof c->best);
-        resolve(c, p, &port);
-        int have6 = 0, have4 = 0;
-        for (unsigned i = 0; i < c->naddrs && st.n < MAX_ATTEMPTS; i++) {
-            int fam = c->addrs[i].family;
-            if ((fam == 6 && (have6 || !p->want6)) || (fam == 4 && (have4 || !p->want4)))
-                continue;
-            *(fam == 6 ? &have6 : &have4) = 1;
-            struct attempt *a = &attempts[st.n++];
-            memset(a, 0, sizeof *a);
-            a->site = s;
-            a->addr = c->addrs[i];
-            a->port = port;
-        }
+        resolve(c, p, &ports[s]);
     }
+    lay_out_attempts(&st, l, p, ports);
     if (st.n)
         start_one(&st);
     net_run_until(race_step, &st, t0 + (uint64_t)(p->connect_timeout_ms + p->dns_timeout_ms) * 1000u);
@@ -177,7 +281,7 @@ nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned
             tcp_abort(&a->conn); /* cut off: still trying when the race ended */
             continue;
         }
-        if (a->rtt_us && (!c->rtt_us || a->rtt_us < c->rtt_us)) {
+        if (a->rtt_us && better_for_site(c, a, p->prefer)) {
             c->rtt_us = a->rtt_us;
             c->best = a->addr;
         } else if (!a->rtt_us && c->failed == NB_OK && !c->rtt_us) {
@@ -189,32 +293,11 @@ nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned
         if (l->c[s].rtt_us)
             l->c[s].failed = NB_OK;
 
-    /* Rank: measured (by time, then weight), unmeasured, failed; stable. */
-    unsigned n = 0;
-    for (int pass = 0; pass < 3; pass++) {
-        unsigned start = n;
-        for (unsigned s = 0; s < l->n; s++) {
-            const struct nb_candidate *c = &l->c[s];
-            int cls = c->rtt_us ? 0 : c->failed == NB_OK ? 1 : 2;
-            if (cls == pass)
-                order[n++] = s;
-        }
-        if (pass == 0) { /* insertion sort of the measured ones */
-            for (unsigned i = start + 1; i < n; i++) {
-                unsigned k = order[i], j = i;
-                while (j > start && (l->c[order[j - 1]].rtt_us > l->c[k].rtt_us ||
-                                     (l->c[order[j - 1]].rtt_us == l->c[k].rtt_us &&
-                                      l->c[order[j - 1]].weight < l->c[k].weight))) {
-                    order[j] = order[j - 1];
-                    j--;
-                }
-                order[j] = k;
-            }
-        }
-    }
-    *norder = n;
+    nb_race_rank(l, p->prefer, order, norder);
+    unsigned n = *norder;
     for (unsigned i = 0; i < n; i++)
         say_site(&l->c[order[i]], i + 1);
-    nb_say("race: %u site(s) ranked in %u ms", n, (unsigned)((nb_now_us() - t0) / 1000u));
+    nb_say("race: %u site(s) ranked in %u ms (%s)", n, (unsigned)((nb_now_us() - t0) / 1000u),
+           p->prefer == 4 ? "IPv4 first" : p->prefer == 6 ? "IPv6 first" : "nearest address, either family");
     return n && l->c[order[0]].rtt_us ? NB_OK : NB_E_CONN_TIMEOUT;
 }

@@ -3,11 +3,22 @@
  * (A and AAAA), then start TCP connects to each site's first address of
  * each family — IPv6 first, families interleaved — one every stagger_ms, or
  * at once when the previous attempt finished. All attempts keep going; once
- * one has succeeded, the others get grace_ms more; anything still pending
- * then is cut off. Sites are ranked by their best measured connect time (a
- * tie goes to the higher configured weight); sites that did not answer in
- * time follow, then those that failed. The connections themselves are
- * closed: the fetch opens its own to the winning address.
+ * one has succeeded, the race ends as soon as every other attempt has
+ * either answered or is slow (pending for max(stagger_ms, the winner's
+ * time): it can no longer beat the winner, and RFC 8305 calls an attempt
+ * that outlives the stagger slow), and at most grace_ms after the first
+ * success; anything still pending then is cut off. Sites are ranked by their
+ * best measured connect time (a tie goes to the higher configured weight);
+ * sites that did not answer in time follow, then those that failed. The
+ * connections themselves are closed: the fetch opens its own to the winning
+ * address.
+ *
+ * A family preference (config: v6-first / v4-first) changes three things:
+ * every site's preferred-family attempt starts before any other-family one;
+ * a site that answered on its preferred-family address uses that address
+ * even if the other was faster; and sites reached over the preferred family
+ * rank ahead of those reached only over the other (by time within each).
+ * "race" has no preference: the nearest address wins, whatever its family.
  */
 #ifndef NB_RACE_H
 #define NB_RACE_H
@@ -21,7 +32,12 @@ struct nb_race_params {
     uint32_t grace_ms;           /* after the first success (500) */
     uint32_t dns_timeout_ms;     /* per name (2000) */
     int want4, want6;
+    int prefer;                  /* 0: none (race), 4 or 6: that family first */
 };
+
+/* The ranking alone (no network), for the race and its tests: order[]
+ * receives l's candidate indices, best first, as described above. */
+void nb_race_rank(const struct nb_candidates *l, int prefer, unsigned order[NB_MAX_CANDIDATES], unsigned *norder);
 
 /* Rank l's candidates; order[] receives candidate indices, best first
  * (failed ones too, last). Returns NB_OK if at least one site connected. */

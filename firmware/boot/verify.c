@@ -533,6 +533,30 @@ nb_err nb_release_check_policy(const struct nb_manifest *m, const struct nb_rele
     return NB_OK;
 }
 
+void nb_policy_report_text(nb_err e, const struct nb_policy_report *p, char *out, size_t len)
+{
+    char na[21], now[21];
+    switch (e) {
+    case NB_E_RELEASE_EXPIRED:
+        nb_manifest_time_text(p->not_after, na);
+        nb_manifest_time_text(p->now, now);
+        nb_snprintf(out, len, "release serial %llu expired at %s; trusted time is %s", (unsigned long long)p->serial,
+                    na, now);
+        break;
+    case NB_E_RELEASE_BELOW_FLOOR:
+        nb_snprintf(out, len, "release serial %llu is below the configured floor %llu (min-serial)",
+                    (unsigned long long)p->serial, (unsigned long long)p->min_serial);
+        break;
+    case NB_E_RELEASE_ROLLBACK:
+        nb_snprintf(out, len, "release serial %llu is below the highest serial booted here (%llu, NV)",
+                    (unsigned long long)p->serial, (unsigned long long)p->stored_serial);
+        break;
+    default:
+        nb_snprintf(out, len, "release serial %llu", (unsigned long long)p->serial);
+        break;
+    }
+}
+
 nb_err nb_release_policy_load(struct nb_release_policy *pol, const struct nb_config *cfg)
 {
     memset(pol, 0, sizeof *pol);
@@ -569,6 +593,8 @@ nb_err nb_release_verify(const uint8_t *manifest, size_t manifest_len, const uin
     if (e != NB_OK)
         return e;
     rep->stage = NB_STAGE_POLICY;
+    rep->policy = (struct nb_policy_report){ .serial = m->serial, .not_after = m->not_after, .now = pol->now,
+                                             .min_serial = pol->min_serial, .stored_serial = pol->stored_serial };
     e = nb_release_check_policy(m, pol);
     if (e != NB_OK) {
         memset(m, 0, sizeof *m);

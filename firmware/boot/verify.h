@@ -75,11 +75,27 @@ nb_err nb_release_check_policy(const struct nb_manifest *m, const struct nb_rele
 /* Which step refused a release. */
 enum nb_release_stage { NB_STAGE_SIGNATURE = 1, NB_STAGE_MANIFEST, NB_STAGE_POLICY, NB_STAGE_DONE };
 
+/* What a policy refusal compared: the release's own values (the manifest is
+ * zeroed on failure, so they are kept here) against the machine's. */
+struct nb_policy_report {
+    uint64_t serial;      /* the refused release's serial */
+    int64_t not_after;    /* and its not-after */
+    int64_t now;          /* the trusted time it was judged at */
+    uint64_t min_serial;  /* the embedded configuration's floor */
+    uint64_t stored_serial; /* the highest serial booted here (NV) */
+};
+
 struct nb_release_report {
     enum nb_release_stage stage; /* the step that failed, NB_STAGE_DONE on success */
     struct nb_sig_report sig;
     struct nb_manifest_error manifest;
+    struct nb_policy_report policy;
 };
+
+/* One operator line for a policy refusal e (NB_E_RELEASE_EXPIRED, _BELOW_FLOOR,
+ * _ROLLBACK): the two values compared, e.g. "release serial 41 is below the
+ * highest serial booted here (42)". */
+void nb_policy_report_text(nb_err e, const struct nb_policy_report *p, char *out, size_t len);
 
 /* The whole decision, in this order: the signature over the exact manifest
  * bytes (nothing of an unsigned manifest is parsed), the manifest's syntax,

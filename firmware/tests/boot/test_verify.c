@@ -280,16 +280,28 @@ static void test_release_verify(void **state)
            NB_E_RELEASE_ROLLBACK, "rollback");
     assert_int_equal(rep.stage, NB_STAGE_POLICY);
     assert_int_equal(m.nartifacts, 0); /* nothing of a refused release is left */
+    char why[160], want[160];
+    nb_policy_report_text(NB_E_RELEASE_ROLLBACK, &rep.policy, why, sizeof why); /* the operator sees both values */
+    snprintf(want, sizeof want, "release serial %llu is below the highest serial booted here (%llu, NV)",
+             (unsigned long long)VV_SERIAL, (unsigned long long)VV_SERIAL + 1);
+    assert_string_equal(why, want);
     pol = policy();
     pol.min_serial = VV_SERIAL + 1;
     expect(nb_release_verify(vv_manifest, sizeof vv_manifest, vv_sig_ec, sizeof vv_sig_ec, &pol, &m, &rep),
            NB_E_RELEASE_BELOW_FLOOR, "config floor");
+    nb_policy_report_text(NB_E_RELEASE_BELOW_FLOOR, &rep.policy, why, sizeof why);
+    snprintf(want, sizeof want, "release serial %llu is below the configured floor %llu (min-serial)",
+             (unsigned long long)VV_SERIAL, (unsigned long long)VV_SERIAL + 1);
+    assert_string_equal(why, want);
 
     /* not-after */
     pol = policy();
     expect(nb_release_verify(vv_manifest_expired, sizeof vv_manifest_expired, vv_sig_expired_manifest,
                              sizeof vv_sig_expired_manifest, &pol, &m, &rep), NB_E_RELEASE_EXPIRED, "expired");
     assert_int_equal(rep.stage, NB_STAGE_POLICY);
+    nb_policy_report_text(NB_E_RELEASE_EXPIRED, &rep.policy, why, sizeof why);
+    assert_non_null(strstr(why, " expired at 20"));
+    assert_non_null(strstr(why, "; trusted time is 20"));
     pol.now = nb_unix_from_civil(2021, 1, 1, 0, 0, 0);
     expect(nb_release_check_policy(&(struct nb_manifest){ .not_after = pol.now }, &pol), NB_OK,
            "not-after is the last valid second");
