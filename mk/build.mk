@@ -220,6 +220,13 @@ bench-dhcp: efi $(CONFIG_TOOL)
 bench-boot: efi $(CONFIG_TOOL) $(LINK_PROG)
 	@bash qemu-tests/bench/bench-boot.sh
 
+# What verification costs under QEMU (root; QEMU + OVMF, issue 6): a release
+# with a 64 MiB artifact from siteA; transfer, sha256, signature and total
+# from nearboot's console. BENCH_RUNS (default 1), BENCH_VERIFY_MIB (64).
+.PHONY: bench-verify
+bench-verify: efi $(CONFIG_TOOL)
+	@bash qemu-tests/bench/bench-verify.sh
+
 # The whole transfer benchmark of the transfers issue: TFTP windowsize and
 # HTTPS vs curl.
 .PHONY: bench-transfer

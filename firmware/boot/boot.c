@@ -2,6 +2,7 @@
 #include "boot/boot.h"
 #include "boot/fetch.h"
 #include "boot/handoff.h"
+#include "boot/initrd.h"
 #include "boot/manifest.h"
 #include "boot/race.h"
 #include "boot/sites.h"
@@ -23,6 +24,9 @@ struct artifact_buf {
     struct nb_artifact_check chk;
     const struct nb_artifact *spec; /* what chk checks against */
     int checking;
+    int verified;                /* all size bytes held and their sha256 matched */
+    uint64_t hash_us;            /* time inside the sha256 updates and the final compare */
+    uint64_t transfer_us;        /* first request to the last byte, failovers included */
     char validator[NB_FETCH_VALIDATOR_MAX];
 };
 
@@ -35,7 +39,7 @@ struct boot_run {
     struct nb_manifest m;
     unsigned manifest_order;     /* rank (index into order[]) of the site that served the manifest */
     struct artifact_buf art[NB_MANIFEST_MAX_ARTIFACTS];
-    uint64_t t_start, t_race, t_manifest, t_transfer, t_verify;
+    uint64_t t_start, t_race, t_manifest, t_transfer, t_verify, t_hash;
 };
 
 static unsigned ms(uint64_t us) { return (unsigned)(us / 1000u); }
@@ -174,7 +178,10 @@ static nb_err sink_write(void *ctx, uint64_t offset, const uint8_t *p, size_t n)
         return NB_E_ARTIFACT_TOO_LONG;
     memcpy(a->p + offset, p, n);
     a->have += n;
-    return nb_artifact_check_update(&a->chk, p, n);
+    uint64_t t0 = nb_now_us();
+    nb_err e = nb_artifact_check_update(&a->chk, p, n);
+    a->hash_us += nb_now_us() - t0;
+    return e;
 }
 
 static void check_restart(struct artifact_buf *a, const struct nb_artifact *spec)
@@ -223,11 +230,16 @@ static nb_err get_artifact(struct boot_run *r, unsigned k, unsigned *site, uint3
         last = nb_fetch(&q, &res);
         memcpy(a->validator, res.validator, sizeof a->validator);
         if (last == NB_OK && a->have == spec->size) {
+            uint64_t t_final = nb_now_us();
             last = nb_artifact_check_final(&a->chk);
+            a->hash_us += nb_now_us() - t_final;
             a->checking = 0;
             if (last == NB_OK) {
                 *site = i;
-                r->t_transfer += nb_now_us() - t0;
+                a->verified = 1;
+                a->transfer_us = nb_now_us() - t0;
+                r->t_transfer += a->transfer_us;
+                r->t_hash += a->hash_us;
                 return NB_OK;
             }
             /* All bytes arrived but they are not the release's: start over
@@ -282,6 +294,17 @@ static void free_artifacts(struct boot_run *r)
     }
 }
 
+/* The hash runs on each piece as it arrives, so its cost hides inside the
+ * transfer; this line says how much of the transfer it was. */
+static void say_verified(const struct nb_artifact *spec, const struct artifact_buf *a)
+{
+    uint64_t us = a->hash_us ? a->hash_us : 1;
+    uint64_t mbps10 = a->size * 10u / us; /* bytes per us = MB/s */
+    nb_say("verify: %s %llu bytes sha256 ok, hashed in %u ms (%llu.%llu MB/s) during a %u ms transfer",
+           spec->path, (unsigned long long)spec->size, ms(a->hash_us), (unsigned long long)(mbps10 / 10u),
+           (unsigned long long)(mbps10 % 10u), ms(a->transfer_us));
+}
+
 static nb_err get_artifacts(struct boot_run *r, unsigned *site)
 {
     uint64_t total = 0;
@@ -303,8 +326,7 @@ static nb_err get_artifacts(struct boot_run *r, unsigned *site)
         nb_err e = get_artifact(r, k, site, &other_release);
         if (e != NB_OK)
             return nb_fail(e, "boot: no site could deliver %s", r->m.artifacts[k].path);
-        nb_say("verify: %s %llu bytes sha256 ok", r->m.artifacts[k].path,
-               (unsigned long long)r->m.artifacts[k].size);
+        say_verified(&r->m.artifacts[k], &r->art[k]);
     }
     return NB_OK;
 }
@@ -352,6 +374,8 @@ static void build_handoff(const struct boot_run *r, const struct nb_candidate *c
     nb_handoff_add("source", "%s", nb_site_source_name(c->source));
     nb_handoff_add("serial", "%llu", (unsigned long long)r->m.serial);
     nb_handoff_add("entry", "%s", r->m.artifacts[0].path);
+    if (r->m.initrd)
+        nb_handoff_add("initrd", "%s", r->m.artifacts[r->m.initrd].path);
     /* Further artifacts stay in memory, verified: the second stage finds
      * them here (path, size, address). */
     for (unsigned k = 1; k < r->m.nartifacts; k++)
@@ -379,6 +403,7 @@ static void build_handoff(const struct boot_run *r, const struct nb_candidate *c
     nb_handoff_add("time.manifest_ms", "%u", ms(r->t_manifest));
     nb_handoff_add("time.verify_ms", "%u", ms(r->t_verify));
     nb_handoff_add("time.transfer_ms", "%u", ms(r->t_transfer));
+    nb_handoff_add("time.hash_ms", "%u", ms(r->t_hash));
     nb_handoff_add("time.total_ms", "%u", ms(nb_log_time(now)));
     nb_handoff_add_counters();
     size_t used = (size_t)nb_snprintf(opts, optsz, "%s%snearboot.site=%s nearboot.serial=%llu",
@@ -386,6 +411,25 @@ static void build_handoff(const struct boot_run *r, const struct nb_candidate *c
                                       c->base, (unsigned long long)r->m.serial);
     if (used >= optsz)
         opts[optsz - 1] = 0;
+}
+
+/* The entry's initrd: the manifest's initrd artifact, only as verified. */
+static nb_err pick_initrd(const struct boot_run *r, struct nb_initrd *rd)
+{
+    const uint8_t *held[NB_MANIFEST_MAX_ARTIFACTS];
+    uint64_t held_len[NB_MANIFEST_MAX_ARTIFACTS];
+    for (unsigned k = 0; k < NB_MANIFEST_MAX_ARTIFACTS; k++) {
+        held[k] = r->art[k].verified ? r->art[k].p : NULL;
+        held_len[k] = r->art[k].verified ? r->art[k].have : 0;
+    }
+    nb_err e = nb_initrd_select(&r->m, held, held_len, rd);
+    if (e != NB_OK)
+        return nb_fail(e, "boot: the initrd %s is not held verified; not handing over",
+                       r->m.artifacts[r->m.initrd].path);
+    if (rd->p)
+        nb_say("boot: initrd %s (%llu bytes, verified) offered to %s", rd->path, (unsigned long long)rd->len,
+               r->m.artifacts[0].path);
+    return NB_OK;
 }
 
 /* ---- the attempt ---------------------------------------------------------------------- */
@@ -450,7 +494,11 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         uint64_t t_h = nb_now_us();
         nb_phase("handoff", t_h, t_h);
         nb_fetch_close_all();
-        e = plat_chainload(r.art[0].p, (size_t)r.art[0].size, opts, (const uint8_t *)h, hlen);
+        struct nb_initrd rd;
+        e = pick_initrd(&r, &rd);
+        if (e == NB_OK)
+            e = plat_chainload(r.art[0].p, (size_t)r.art[0].size, rd.p, (size_t)rd.len, opts,
+                               (const uint8_t *)h, hlen);
         if (e == NB_OK)
             return NB_OK;
         nb_fail(e, "boot: %s from %s", r.m.artifacts[0].path, served->base);

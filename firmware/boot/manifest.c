@@ -16,14 +16,15 @@ static const char header_prefix[] = "nearboot-manifest ";
 #define HEADER_PREFIX_LEN (sizeof header_prefix - 1)
 
 /* Keys and how often they may appear. */
-enum key_id { K_SERIAL, K_NOT_AFTER, K_CREATED, K_ENTRY, K_ARTIFACT, K_OPTIONS, K_SITE, K__COUNT };
+enum key_id { K_SERIAL, K_NOT_AFTER, K_CREATED, K_ENTRY, K_INITRD, K_ARTIFACT, K_OPTIONS, K_SITE, K__COUNT };
 static const struct {
     const char *name;
     unsigned char repeatable;
 } keys[K__COUNT] = {
     [K_SERIAL] = { "serial", 0 },     [K_NOT_AFTER] = { "not-after", 0 },
     [K_CREATED] = { "created", 0 },   [K_ENTRY] = { "entry", 0 },
-    [K_ARTIFACT] = { "artifact", 1 }, [K_OPTIONS] = { "options", 0 },
+    [K_INITRD] = { "initrd", 0 },     [K_ARTIFACT] = { "artifact", 1 },
+    [K_OPTIONS] = { "options", 0 },
     [K_SITE] = { "site", 1 },
 };
 
@@ -134,8 +135,8 @@ static int hexval(char c)
     return -1;
 }
 
-/* "PATH SIZE SHA256HEX" */
-static nb_err parse_artifact(const char *v, size_t n, int is_entry, struct nb_artifact *a)
+/* "PATH SIZE SHA256HEX"; the entry and the initrd may not be empty. */
+static nb_err parse_artifact(const char *v, size_t n, int nonempty, struct nb_artifact *a)
 {
     const char *sp1 = memchr(v, ' ', n);
     if (!sp1)
@@ -155,7 +156,7 @@ static nb_err parse_artifact(const char *v, size_t n, int is_entry, struct nb_ar
         return e;
     memcpy(a->path, v, plen);
     a->path[plen] = 0;
-    if (!parse_dec(sz, slen, NB_MANIFEST_ARTIFACT_MAX, &a->size) || (is_entry && a->size == 0))
+    if (!parse_dec(sz, slen, NB_MANIFEST_ARTIFACT_MAX, &a->size) || (nonempty && a->size == 0))
         return NB_E_MANIFEST_BAD_SIZE;
     if (hlen != 64)
         return NB_E_MANIFEST_BAD_SHA256;
@@ -262,6 +263,7 @@ static nb_err parse_line(const char *s, size_t n, struct nb_manifest *m, struct 
     case K_SITE:
         return parse_site(v, vlen, m);
     case K_ENTRY:
+    case K_INITRD:
     case K_ARTIFACT: {
         struct nb_artifact *a;
         if (k == K_ENTRY) {
@@ -271,7 +273,7 @@ static nb_err parse_line(const char *s, size_t n, struct nb_manifest *m, struct 
                 return NB_E_MANIFEST_TOO_MANY_ARTIFACTS;
             a = &m->artifacts[1 + st->nextra];
         }
-        nb_err e = parse_artifact(v, vlen, k == K_ENTRY, a);
+        nb_err e = parse_artifact(v, vlen, k != K_ARTIFACT, a);
         if (e != NB_OK)
             return e;
         /* The entry sits at [0] even when it comes after artifact lines. */
@@ -282,7 +284,9 @@ static nb_err parse_line(const char *s, size_t n, struct nb_manifest *m, struct 
             if (strcmp(o->path, a->path) == 0)
                 return NB_E_MANIFEST_DUPLICATE_PATH;
         }
-        if (k == K_ARTIFACT)
+        if (k == K_INITRD)
+            m->initrd = 1 + st->nextra; /* an artifact like the others, marked */
+        if (k != K_ENTRY)
             st->nextra++;
         return NB_OK;
     }
@@ -426,7 +430,8 @@ size_t nb_manifest_format(const struct nb_manifest *m, char *buf, size_t cap)
     struct out o = { buf, cap, 0, 0 };
     if (m->version != NB_MANIFEST_VERSION || m->nartifacts < 1 ||
         m->nartifacts > NB_MANIFEST_MAX_ARTIFACTS || m->nsites > NB_MANIFEST_MAX_SITES ||
-        m->artifacts[0].size == 0)
+        m->artifacts[0].size == 0 || m->initrd >= m->nartifacts ||
+        (m->initrd && m->artifacts[m->initrd].size == 0))
         return 0;
     puts_(&o, header_prefix);
     put_u64(&o, m->version);
@@ -437,7 +442,7 @@ size_t nb_manifest_format(const struct nb_manifest *m, char *buf, size_t cap)
     if (m->has_created)
         put_time(&o, "created", m->created);
     for (unsigned i = 0; i < m->nartifacts; i++)
-        put_artifact(&o, i == 0 ? "entry" : "artifact", &m->artifacts[i]);
+        put_artifact(&o, i == 0 ? "entry" : i == m->initrd ? "initrd" : "artifact", &m->artifacts[i]);
     if (m->has_options) {
         size_t n = strnlen(m->options, sizeof m->options);
         if (n > NB_MANIFEST_OPTIONS_MAX)

@@ -6,8 +6,9 @@
  *   serial 42
  *   not-after 2027-06-30T00:00:00Z
  *   created 2026-11-20T10:00:00Z
- *   entry hello.efi 31744 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
- *   artifact initrd.img 1048576 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+ *   entry vmlinuz 31744 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+ *   initrd initrd.img 1048576 60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752
+ *   artifact extra.bin 0 e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
  *   options "console=ttyS0 root=\"LABEL=a b\""
  *   site https://sitea.example.net/releases/
  *
@@ -46,9 +47,13 @@ struct nb_manifest {
     int has_created;
     int64_t created;                     /* informational */
     /* artifacts[0] is the entry (the EFI image to start); the others follow
-     * in manifest order. */
+     * in manifest order, the initrd among them. */
     struct nb_artifact artifacts[NB_MANIFEST_MAX_ARTIFACTS];
     unsigned nartifacts;
+    /* The `initrd` line's artifact: its index (1..nartifacts-1), 0 when the
+     * release names none. The entry gets it as its initrd (on UEFI through
+     * LoadFile2, the way Linux's EFI stub asks for one). */
+    unsigned initrd;
     int has_options;
     char options[NB_MANIFEST_OPTIONS_MAX + 1]; /* unescaped, NUL-terminated */
     char sites[NB_MANIFEST_MAX_SITES][NB_MANIFEST_SITE_MAX + 1];

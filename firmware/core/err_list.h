@@ -113,6 +113,7 @@ NB_ERR(NB_E_CONFIG_INVALID, "embedded configuration is invalid; rewrite it with 
 NB_ERR(NB_E_SECUREBOOT_REFUSED, "the firmware refused to load the second stage (Secure Boot: not signed by a key in db, or revoked in dbx)")
 NB_ERR(NB_E_LOAD_IMAGE, "the firmware could not load the second stage (not a valid EFI image for this machine)")
 NB_ERR(NB_E_STAGE2_RETURNED, "the second stage returned an error")
+NB_ERR(NB_E_INITRD_PROTOCOL, "the firmware would not take the initrd's LoadFile2 device path (another initrd provider holds it?)")
 /* tls (boot/xport_tls.c; the console line adds which certificate, which alert, what to check) */
 NB_ERR(NB_E_TLS_NO_TRUST, "TLS: no trust anchors: the configuration holds no TLS CA certificate, so no server can be authenticated")
 NB_ERR(NB_E_TLS_BAD_TRUST, "TLS: the TLS CA bundle holds no certificate that parses (PEM or DER X.509)")
@@ -145,7 +146,7 @@ NB_ERR(NB_E_MANIFEST_BAD_TIME, "manifest: time is not a valid YYYY-MM-DDTHH:MM:S
 NB_ERR(NB_E_MANIFEST_BAD_PATH, "manifest: artifact path is empty, too long (255) or has a character outside A-Z a-z 0-9 . _ - + ~ = , @ /")
 NB_ERR(NB_E_MANIFEST_PATH_ESCAPES, "manifest: artifact path escapes the release directory (leading '/', '..', '.', '//', trailing '/' or backslash)")
 NB_ERR(NB_E_MANIFEST_DUPLICATE_PATH, "manifest: two artifacts have the same path")
-NB_ERR(NB_E_MANIFEST_BAD_SIZE, "manifest: artifact size is not a decimal number up to 4294967295 without leading zeros (the entry: at least 1)")
+NB_ERR(NB_E_MANIFEST_BAD_SIZE, "manifest: artifact size is not a decimal number up to 4294967295 without leading zeros (the entry and the initrd: at least 1)")
 NB_ERR(NB_E_MANIFEST_BAD_SHA256, "manifest: artifact sha256 is not 64 lower-case hex digits")
 NB_ERR(NB_E_MANIFEST_TOO_MANY_ARTIFACTS, "manifest: too many artifacts (at most 16, the entry included)")
 NB_ERR(NB_E_MANIFEST_TOO_MANY_SITES, "manifest: too many sites (at most 8)")

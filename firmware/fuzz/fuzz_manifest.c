@@ -2,7 +2,8 @@
  *
  * Invariants: a failure leaves the manifest zeroed and names a line within
  * the input; an accepted manifest keeps every bound (artifact count, paths
- * that stay inside the release directory, sizes, the entry non-empty, site
+ * that stay inside the release directory, sizes, the entry non-empty, the
+ * initrd (if any) one of the artifacts after the entry and non-empty, site
  * and options limits), and its canonical text parses back to the same
  * manifest and formats to the same text (a fixed point). */
 #include <stddef.h>
@@ -44,7 +45,8 @@ static int inside(const char *p, size_t n)
 static void check(const struct nb_manifest *m)
 {
     if (m->version != NB_MANIFEST_VERSION || m->nartifacts < 1 || m->nartifacts > NB_MANIFEST_MAX_ARTIFACTS ||
-        m->nsites > NB_MANIFEST_MAX_SITES || m->artifacts[0].size == 0)
+        m->nsites > NB_MANIFEST_MAX_SITES || m->artifacts[0].size == 0 || m->initrd >= m->nartifacts ||
+        (m->initrd && m->artifacts[m->initrd].size == 0))
         abort();
     for (unsigned i = 0; i < m->nartifacts; i++) {
         const struct nb_artifact *a = &m->artifacts[i];

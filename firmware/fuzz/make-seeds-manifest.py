@@ -28,6 +28,8 @@ seeds = {
     "escape": HDR + REQ + "artifact ../../etc/passwd 1 %s\n" % H2,
     "duplicate": HDR + REQ + "serial 43\n",
     "unknown": HDR + REQ + "signature abc\n",
+    "initrd": HDR + REQ + "initrd initrd.img 1048576 %s\nartifact extra 0 %s\n" % (H2, H1),
+    "initrd-twice": HDR + REQ + "initrd a 1 %s\ninitrd b 1 %s\n" % (H2, H2),
 }
 
 os.makedirs(root, exist_ok=True)

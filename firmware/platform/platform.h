@@ -45,12 +45,14 @@ void *plat_alloc(size_t bytes);
 void plat_free(void *p, size_t bytes);
 
 /* Hand over to the verified second stage: exactly these in-memory bytes
- * (never re-read), its load options (text), and the hand-off record for it.
+ * (never re-read), its verified initrd (NULL: none; on UEFI served through
+ * LoadFile2 for as long as the stage runs), its load options (text), and
+ * the hand-off record for it.
  * Returns only if the hand-over failed (e.g. NB_E_SECUREBOOT_REFUSED when
  * Secure Boot rejects the image) or, on a platform where the second stage
  * returns, with its exit status mapped to an error. */
-nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
-                      const uint8_t *handoff, size_t handoff_len);
+nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, size_t initrd_len,
+                      const char *options, const uint8_t *handoff, size_t handoff_len);
 
 /* Stop for good after a fatal error: no return. */
 void plat_halt(void) __attribute__((noreturn));

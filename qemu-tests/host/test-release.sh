@@ -73,7 +73,7 @@ ref_eku() { # DIR: the signer certificate (the one the CMS names) carries codeSi
 ref_artifacts() { # DIR: every artifact's size and sha256 as the manifest says
 	local d=$1 k p s h
 	while read -r k p s h; do
-		case $k in entry|artifact) ;; *) continue ;; esac
+		case $k in entry|initrd|artifact) ;; *) continue ;; esac
 		[ -f "$d/$p" ] && [ "$(stat -L -c %s "$d/$p")" = "$s" ] && [ "$(sha256sum <"$d/$p" | cut -d' ' -f1)" = "$h" ] ||
 			return 1
 	done <"$d/manifest"
@@ -89,7 +89,7 @@ ref_paths() { # DIR: every listed path resolves inside DIR
 	d=$1
 	top=$(realpath "$d")
 	while read -r k p _; do
-		case $k in entry|artifact) ;; *) continue ;; esac
+		case $k in entry|initrd|artifact) ;; *) continue ;; esac
 		real=$(realpath -m "$d/$p")
 		case $real in "$top"/*) ;; *) return 1 ;; esac
 	done <"$d/manifest"
@@ -189,6 +189,17 @@ head -c 4096 /dev/urandom >"$W/many/EFI/BOOT/BOOTX64.EFI"; : >"$W/many/empty"
 "$sign" --release "$W/many" --entry EFI/BOOT/BOOTX64.EFI --serial 11 --cert "$cs/signer.pem" --key "$cs/signer.key" \
 	--chain "$cs/ca.pem" --valid-days 1 >/dev/null 2>&1
 good good-16-artifacts "$W/many"
+# the entry's initrd named as such (the kernel + initrd release of scenario 39)
+mkrel "$W/initrd" 10 --initrd initrd.img
+if grep -q "^initrd initrd.img 32768 " "$W/initrd/manifest" && ! grep -q '^artifact ' "$W/initrd/manifest"; then
+	good good-initrd "$W/initrd"
+	grep -q '^  ok    initrd     initrd.img: 32768 bytes' < <("$verify" --root "$root" "$W/initrd") ||
+		{ fail=$((fail + 1)); echo "FAIL good-initrd: nearboot-verify does not name the initrd"; }
+else
+	fail=$((fail + 1)); echo "FAIL good-initrd: nearboot-sign did not write 'initrd initrd.img 32768' alone"; cat "$W/initrd/manifest"
+fi
+cp -r "$W/initrd" "$W/t-initrd"; flip "$W/t-initrd/initrd.img" 5
+tampered initrd-byte "$W/t-initrd" NB_E_ARTIFACT_SHA256 sha256/size
 # one older release to swap from: same sizes, other bytes
 mkrel "$W/older" 9
 good good-older "$W/older"
@@ -274,6 +285,9 @@ expect_sign_refuses sign-refuses-absolute --artifact /etc/hostname
 expect_sign_refuses sign-refuses-bad-serial --artifact hello.efi --serial 007
 expect_sign_refuses sign-refuses-http-site --site http://sitea.nearboot.test/
 expect_sign_refuses sign-refuses-bad-time --not-after 2027-02-30T00:00:00Z
+expect_sign_refuses sign-refuses-initrd-is-entry --initrd hello.efi
+expect_sign_refuses sign-refuses-initrd-escapes --initrd ../initrd.img
+expect_sign_refuses sign-refuses-initrd-missing --initrd none.img
 expect_sign_refuses sign-refuses-options-ctl --options "$(printf 'a\tb')"
 
 echo

@@ -174,7 +174,7 @@ lab_referee() {
 	top=$(realpath "$d")
 	local bad=
 	while read -r k p s h; do
-		case $k in entry|artifact) ;; *) continue ;; esac
+		case $k in entry|initrd|artifact) ;; *) continue ;; esac
 		real=$(realpath -m "$d/$p")
 		case $real in "$top"/*) ;; *) bad="$bad $p:escapes-release"; continue ;; esac
 		if [ ! -f "$real" ]; then bad="$bad $p:missing"

@@ -2,7 +2,9 @@
 # build-uki.sh [OUTDIR] — the Linux second stage: a unified kernel image (UKI) made of Debian's kernel,
 # a tiny busybox initramfs (stage2/linux/init as /init) and systemd's EFI stub, assembled with objcopy.
 #
-#   OUTDIR (default build/stage2/linux): nearboot-linux.efi, initrd.cpio.gz, os-release, BUILD-INFO
+#   OUTDIR (default build/stage2/linux): nearboot-linux.efi, initrd.cpio.gz, os-release, BUILD-INFO, and
+#   vmlinuz: the plain kernel (its own EFI stub), which loads initrd.cpio.gz through LoadFile2 when a
+#   release names it as its initrd (scenario 39)
 #
 # Debian packages, none of them installed (see docs/stage2.md):
 #   kernel   the package linux-image-amd64 depends on (linux-image-6.1.0-N-amd64): `apt-get download`,
@@ -123,6 +125,9 @@ krel=${vmlinuz##*/vmlinuz-}
 stubver=$(dpkg-query -W -f='${Version}' systemd-boot-efi 2>/dev/null || echo unknown)
 nbver=$(cat "$top/VERSION")
 
+# the plain kernel next to the UKI (a copy: the unpacked package may be replaced by a newer one)
+cmp -s "$vmlinuz" "$out/vmlinuz" 2>/dev/null || cp "$vmlinuz" "$out/vmlinuz"
+
 # --- up to date? -------------------------------------------------------------------------------------------
 key=$( {
 	for f in "$vmlinuz" "$busybox" "$stub" "$here/init" "$here/mkcpio.py" "$here/pe-stamp.py" "$0"; do sha "$f"; done
@@ -177,7 +182,7 @@ t1=$(date +%s.%N)
 
 {
 	echo "nearboot-linux.efi $(stat -c %s "$uki") bytes sha256 $(sha "$uki")"
-	echo "kernel $krel from $kpkg $kver, vmlinuz $(stat -c %s "$vmlinuz") bytes sha256 $(sha "$vmlinuz")"
+	echo "kernel $krel from $kpkg $kver, vmlinuz $(stat -c %s "$vmlinuz") bytes sha256 $(sha "$vmlinuz") (also as vmlinuz)"
 	echo "busybox busybox-static $bver, sha256 $(sha "$busybox")"
 	echo "initrd initrd.cpio.gz $(stat -c %s "$out/initrd.cpio.gz") bytes sha256 $(sha "$out/initrd.cpio.gz")"
 	echo "stub $stub systemd-boot-efi $stubver, sha256 $(sha "$stub")"

@@ -140,9 +140,8 @@ static const char *when(int64_t t)
 
 /* The artifact's file: inside the release directory even after symlinks,
  * streamed through the first stage's checker in 64 KiB pieces. */
-static void check_artifact(const char *dir, const char *real_dir, const struct nb_artifact *a, int entry)
+static void check_artifact(const char *dir, const char *real_dir, const struct nb_artifact *a, const char *what)
 {
-    const char *what = entry ? "entry" : "artifact";
     char path[PATH_MAX], real[PATH_MAX];
     snprintf(path, sizeof path, "%s/%s", dir, a->path);
     if (!realpath(path, real)) {
@@ -327,7 +326,7 @@ int main(int argc, char **argv)
         bad("serial", e, "%llu < stored %llu", (unsigned long long)m.serial, (unsigned long long)floor_serial);
 
     for (unsigned i = 0; i < m.nartifacts; i++)
-        check_artifact(dir, real_dir, &m.artifacts[i], i == 0);
+        check_artifact(dir, real_dir, &m.artifacts[i], i == 0 ? "entry" : i == m.initrd ? "initrd" : "artifact");
     if (m.has_options)
         printf("  info  options    \"%s\"\n", m.options);
     for (unsigned i = 0; i < m.nsites; i++)

@@ -190,13 +190,14 @@ void plat_halt(void)
 
 /* The host "chain-load": the verified bytes, the options and the hand-off
  * record go to files in $NB_HANDOFF_DIR (default ./handoff), for tests. */
-nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
-                      const uint8_t *handoff, size_t handoff_len)
+nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, size_t initrd_len,
+                      const char *options, const uint8_t *handoff, size_t handoff_len)
 {
     const char *dir = getenv("NB_HANDOFF_DIR") ? getenv("NB_HANDOFF_DIR") : "handoff";
     char path[600];
     const struct { const char *name; const void *p; size_t n; } files[] = {
         { "stage2.efi", image, len },
+        { "initrd.img", initrd ? (const void *)initrd : "", initrd ? initrd_len : 0 },
         { "options.txt", options ? options : "", options ? strlen(options) : 0 },
         { "handoff.txt", handoff, handoff_len },
     };

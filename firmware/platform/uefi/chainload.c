@@ -1,7 +1,8 @@
 /*
  * Chain-load the verified second stage from memory: LoadImage on the very
  * buffer that was verified (the firmware applies Secure Boot's db/dbx on top
- * of nearboot's own signature check), set its load options, publish the
+ * of nearboot's own signature check), set its load options, offer its
+ * initrd (initrd.c: LoadFile2, as Linux's EFI stub asks for it), publish the
  * hand-off record as a configuration table, give the NIC back to the
  * firmware, StartImage.
  */
@@ -26,8 +27,8 @@ static void publish_handoff(const uint8_t *rec, size_t len)
     uefi_bs->InstallConfigurationTable(&handoff_guid, copy);
 }
 
-nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
-                      const uint8_t *handoff, size_t handoff_len)
+nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, size_t initrd_len,
+                      const char *options, const uint8_t *handoff, size_t handoff_len)
 {
     EFI_HANDLE child = NULL;
     EFI_STATUS s = uefi_bs->LoadImage(FALSE, uefi_image, NULL, (void *)image, len, &child);
@@ -46,10 +47,15 @@ nb_err plat_chainload(const uint8_t *image, size_t len, const char *options,
         li->LoadOptions = wopts;
         li->LoadOptionsSize = (UINT32)((strlen(options) + 1) * sizeof(CHAR16));
     }
+    if (initrd && uefi_initrd_install(initrd, initrd_len) != NB_OK) {
+        uefi_bs->UnloadImage(child);
+        return NB_E_INITRD_PROTOCOL;
+    }
     publish_handoff(handoff, handoff_len);
     uefi_snp_close(); /* the next stage may want the network */
     UINTN exit_size = 0;
     CHAR16 *exit_data = NULL;
     s = uefi_bs->StartImage(child, &exit_size, &exit_data);
+    uefi_initrd_uninstall(); /* the stage returned: nobody may read the buffer any more */
     return s == EFI_SUCCESS ? NB_OK : NB_E_STAGE2_RETURNED;
 }

@@ -41,6 +41,10 @@ int uefi_smbios_uuid(uint8_t out[16]);
 const uint8_t *uefi_config_blob(size_t *len);
 /* memory.c: the arena mbedTLS allocates from. */
 nb_err uefi_memory_init(size_t arena_bytes);
+/* initrd.c: serve the verified initrd through LoadFile2 on Linux's initrd
+ * media device path, until uninstalled. */
+nb_err uefi_initrd_install(const uint8_t *p, size_t len);
+void uefi_initrd_uninstall(void);
 
 /* Convert ASCII to a CHAR16 string; returns 0 if it did not fit. */
 int uefi_ascii_to_char16(CHAR16 *dst, size_t dst_len, const char *src);

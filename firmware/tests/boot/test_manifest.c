@@ -22,7 +22,7 @@ static const char canonical[] =
     "not-after 2027-06-30T00:00:00Z\n"
     "created 2026-11-20T10:00:00Z\n"
     "entry hello.efi 31744 " H64 "\n"
-    "artifact initrd.img 1048576 " H64B "\n"
+    "initrd initrd.img 1048576 " H64B "\n"
     "artifact EFI/BOOT/extra-1.2_x+y~z=w,v@u 0 " H64 "\n"
     "options \"console=ttyS0 root=\\\"LABEL=a b\\\" path=C:\\\\x\"\n"
     "site https://sitea.example.net/releases/\n"
@@ -100,6 +100,7 @@ static void test_canonical(void **state)
     assert_int_equal(m.artifacts[0].sha256[31], 0x08);
     assert_string_equal(m.artifacts[1].path, "initrd.img");
     assert_int_equal(m.artifacts[1].size, 1048576);
+    assert_int_equal(m.initrd, 1);
     assert_string_equal(m.artifacts[2].path, "EFI/BOOT/extra-1.2_x+y~z=w,v@u");
     assert_int_equal(m.artifacts[2].size, 0);
     assert_true(m.has_options);
@@ -122,6 +123,7 @@ static void test_minimal_and_order(void **state)
     (void)state;
     assert_int_equal(parse(HDR REQ), NB_OK);
     assert_int_equal(m.nartifacts, 1);
+    assert_int_equal(m.initrd, 0);
     assert_false(m.has_created);
     assert_false(m.has_options);
     assert_int_equal(m.nsites, 0);
@@ -359,6 +361,72 @@ static void test_artifact_fields(void **state)
     bad_at(buf, NB_E_MANIFEST_TOO_MANY_ARTIFACTS, 20);
 }
 
+/* The initrd: one artifact, marked; 0..1, not empty, counted with the others. */
+static void test_initrd(void **state)
+{
+    (void)state;
+    char buf[8192];
+    good_line("initrd initrd.img 1 " H64B);
+    assert_int_equal(m.initrd, 1);
+    assert_int_equal(m.nartifacts, 2);
+    assert_string_equal(m.artifacts[1].path, "initrd.img");
+    assert_int_equal(m.artifacts[1].sha256[0], 0x60);
+    /* anywhere among the artifacts, before the entry too: the index follows the order */
+    assert_int_equal(parse(HDR "artifact a 1 " H64 "\ninitrd r 2 " H64 "\nserial 1\nartifact b 0 " H64
+                               "\nnot-after 2030-01-01T00:00:00Z\nentry e 5 " H64B "\n"),
+                     NB_OK);
+    assert_int_equal(m.nartifacts, 4);
+    assert_int_equal(m.initrd, 2);
+    assert_string_equal(m.artifacts[2].path, "r");
+    assert_string_equal(m.artifacts[3].path, "b");
+    /* ... and the writer keeps that order, so the text is a fixed point */
+    size_t n = nb_manifest_format(&m, buf, sizeof buf);
+    assert_true(n > 0);
+    static struct nb_manifest again;
+    again = m;
+    assert_int_equal(nb_manifest_parse((const uint8_t *)buf, n, &m, NULL), NB_OK);
+    assert_memory_equal(&m, &again, sizeof m);
+
+    /* hostile and malformed */
+    bad_at(HDR REQ "initrd a 1 " H64 "\ninitrd b 1 " H64 "\n", NB_E_MANIFEST_DUPLICATE_KEY, 6);
+    assert_string_equal(where.key, "initrd");
+    bad_line("initrd a 0 " H64B, NB_E_MANIFEST_BAD_SIZE);
+    assert_string_equal(where.key, "initrd");
+    bad_line("initrd a 4294967296 " H64B, NB_E_MANIFEST_BAD_SIZE);
+    bad_line("initrd ../a 1 " H64B, NB_E_MANIFEST_PATH_ESCAPES);
+    bad_line("initrd /boot/initrd.img 1 " H64B, NB_E_MANIFEST_PATH_ESCAPES);
+    bad_line("initrd a?b 1 " H64B, NB_E_MANIFEST_BAD_PATH);
+    bad_line("initrd hello.efi 1 " H64B, NB_E_MANIFEST_DUPLICATE_PATH); /* the entry itself */
+    bad_at(HDR REQ "artifact a 1 " H64 "\ninitrd a 1 " H64 "\n", NB_E_MANIFEST_DUPLICATE_PATH, 6);
+    bad_at(HDR REQ "initrd a 1 " H64 "\nartifact a 1 " H64 "\n", NB_E_MANIFEST_DUPLICATE_PATH, 6);
+    bad_line("initrd a 1", NB_E_MANIFEST_SYNTAX);
+    bad_line("initrd a", NB_E_MANIFEST_SYNTAX);
+    bad_line("initrd a 1 " H64B " a", NB_E_MANIFEST_BAD_SHA256);
+    bad_line("initrd a 1 " H64B "0", NB_E_MANIFEST_BAD_SHA256);
+    bad_line("Initrd a 1 " H64B, NB_E_MANIFEST_UNKNOWN_KEY);
+    bad_line("initrd-x a 1 " H64B, NB_E_MANIFEST_UNKNOWN_KEY);
+    bad_line("initrd", NB_E_MANIFEST_SYNTAX);
+    /* an initrd is no entry */
+    bad_at(HDR "serial 1\nnot-after 2027-06-30T00:00:00Z\ninitrd a 1 " H64 "\n", NB_E_MANIFEST_MISSING_KEY, 0);
+    assert_string_equal(where.key, "entry");
+    /* it counts among the 16: the entry, the initrd and 14 artifacts fit; a 15th does not */
+    n = (size_t)snprintf(buf, sizeof buf, HDR REQ "initrd r 1 " H64 "\n");
+    for (unsigned i = 0; i < 14; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "artifact a%u 1 " H64 "\n", i);
+    assert_int_equal(parse(buf), NB_OK);
+    assert_int_equal(m.nartifacts, NB_MANIFEST_MAX_ARTIFACTS);
+    assert_int_equal(m.initrd, 1);
+    snprintf(buf + n, sizeof buf - n, "artifact a14 1 " H64 "\n");
+    bad_at(buf, NB_E_MANIFEST_TOO_MANY_ARTIFACTS, 20);
+    /* 15 artifacts first: the initrd is the 17th */
+    n = (size_t)snprintf(buf, sizeof buf, HDR REQ);
+    for (unsigned i = 0; i < 15; i++)
+        n += (size_t)snprintf(buf + n, sizeof buf - n, "artifact a%u 1 " H64 "\n", i);
+    snprintf(buf + n, sizeof buf - n, "initrd r 1 " H64 "\n");
+    bad_at(buf, NB_E_MANIFEST_TOO_MANY_ARTIFACTS, 20);
+    assert_string_equal(where.key, "initrd");
+}
+
 static void test_options(void **state)
 {
     (void)state;
@@ -446,6 +514,12 @@ static void test_format_refuses(void **state)
     w.not_after = -5;
     assert_int_equal(nb_manifest_format(&w, out, sizeof out), 0);
     w = m;
+    w.initrd = w.nartifacts; /* past the artifacts */
+    assert_int_equal(nb_manifest_format(&w, out, sizeof out), 0);
+    w = m;
+    w.artifacts[w.initrd].size = 0; /* an empty initrd */
+    assert_int_equal(nb_manifest_format(&w, out, sizeof out), 0);
+    w = m;
     memset(w.sites[0], 'x', sizeof w.sites[0]); /* no NUL */
     assert_int_equal(nb_manifest_format(&w, out, sizeof out), 0);
 }
@@ -496,6 +570,7 @@ int main(void)
         cmocka_unit_test(test_times),
         cmocka_unit_test(test_paths),
         cmocka_unit_test(test_artifact_fields),
+        cmocka_unit_test(test_initrd),
         cmocka_unit_test(test_options),
         cmocka_unit_test(test_sites),
         cmocka_unit_test(test_format_refuses),
