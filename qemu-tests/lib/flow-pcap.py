@@ -14,11 +14,23 @@ boot-policy scenarios (40-5x) and bench-boot. Standard library only; classic pca
       port 67, dhcp6 = UDP to port 547, tcp4/tcp6 = any TCP packet over IPv4/IPv6 (either direction)
   flow-pcap.py tftp-end PCAP --file NAME [--mac MAC]
       the epoch of the last packet of the client's last TFTP read of NAME (its final ACK)
+  flow-pcap.py tftp PCAP [--mac MAC] [--file NAME]
+      one line per TFTP read the client started (an RRQ from a new client port; a restart is a new read):
+        ts=<epoch of the RRQ> file=NAME cport=N server=IP sport=<the server's TID>|none req=<options asked,
+        k=v,...|-> oack=<options acknowledged|-> blocks=<distinct DATA blocks> bytes=<their payload>
+        data=<DATA packets, repeats included> acks=N burst=<most DATA packets between two of the client's
+        ACKs> complete=0|1 (the short last block arrived and was ACKed) err=<code:text of an ERROR, either
+        way>|- reply_ms=<RRQ to the server's first answer: one round trip>|none first_data=<epoch>|none
+        last=<epoch of the session's last packet>
+  flow-pcap.py tftp-span PCAP --file NAME [--mac MAC]
+      the client's whole fetch of NAME, restarts and the firmware's size probes included: "start=<first
+      RRQ> end=<last packet of the last complete read> secs=<end - start> reads=N complete=N"
   flow-pcap.py icmp PCAP [--mac MAC]
       one line per ICMP/ICMPv6 error (destination unreachable, time exceeded) sent to the client
-  flow-pcap.py watch PCAP --src IP[,IP...] --bytes N [--timeout S]
+  flow-pcap.py watch PCAP --src IP[,IP...] --bytes N [--timeout S] [--udp]
       follow a capture being written (tcpdump -U) and exit 0 as soon as one of the source addresses has
-      sent N bytes of TCP payload to the client; prints "IP BYTES EPOCH". Exit 1 on timeout.
+      sent N bytes of TCP payload (--udp: UDP payload) to the client; prints "IP BYTES EPOCH". Exit 1 on
+      timeout.
 Exit status: 0 ok, 1 nothing found / timeout, 2 usage or unreadable capture.
 """
 import argparse
@@ -107,7 +119,7 @@ def decode(frame):
         p.update(sport=sport, dport=dport, seq=seq, ack=ack, flags=offfl & 0x3F, plen=max(0, len(l4) - doff))
     elif p["proto"] == 17 and len(l4) >= 8:
         sport, dport = struct.unpack("!HH", l4[:4])
-        p.update(sport=sport, dport=dport)
+        p.update(sport=sport, dport=dport, udp=l4[8:])
     elif p["proto"] == icmp_proto and len(l4) >= 4:
         p.update(icmp_type=l4[0], icmp_code=l4[1])
     return p
@@ -217,6 +229,111 @@ def cmd_tftp_end(a):
     return 0
 
 
+def tftp_strings(b):
+    """the NUL-terminated strings of a TFTP request or OACK"""
+    parts = b.split(b"\0")
+    return [x.decode("ascii", "replace") for x in parts[:-1]] if b.endswith(b"\0") else \
+        [x.decode("ascii", "replace") for x in parts]
+
+
+def tftp_opts(strings):
+    return ",".join("%s=%s" % (strings[i].lower(), strings[i + 1]) for i in range(0, len(strings) - 1, 2)) or "-"
+
+
+def tftp_reads(a):
+    """the client's TFTP reads, in order of their RRQ (dicts; see the tftp subcommand)"""
+    mac = mac_bytes(a.mac)
+    reads, by_port = [], {}
+    for ts, fr in read_all(a.pcap):
+        p = decode(fr)
+        if not p or p["proto"] != 17 or "udp" not in p:
+            continue
+        u = p["udp"]
+        if len(u) < 2:
+            continue
+        op = struct.unpack("!H", u[:2])[0]
+        mine = p["smac"] == mac
+        if mine and p["dport"] == 69 and op == 1:
+            strs = tftp_strings(u[2:])
+            if not strs or (a.file and strs[0] != a.file):
+                continue
+            r = by_port.get(p["sport"])
+            if r is None or r["sport"] is not None:   # a new read (a resent RRQ keeps the old one)
+                r = {"ts": ts, "file": strs[0], "cport": p["sport"], "server": p["dst"], "sport": None,
+                     "req": tftp_opts(strs[2:]), "oack": "-", "blocks": set(), "bytes": 0, "data": 0, "acks": 0,
+                     "burst": 0, "run": 0, "blksize": 512, "complete": 0, "err": "-", "first_data": None,
+                     "last": ts, "short": None, "wraps": 0, "wrap_seen": False, "reply": None}
+                by_port[p["sport"]] = r
+                reads.append(r)
+            continue
+        port = p["sport"] if mine else p["dport"]
+        r = by_port.get(port)
+        if r is None or (p["dst"] if mine else p["src"]) != r["server"]:
+            continue
+        peer = p["dport"] if mine else p["sport"]
+        if r["sport"] is None and not mine and op in (3, 5, 6):
+            r["sport"] = peer
+            r["reply"] = ts
+        if peer != r["sport"]:
+            continue
+        r["last"] = ts
+        if op == 6 and not mine:
+            o = tftp_strings(u[2:])
+            r["oack"] = tftp_opts(o)
+            d = dict((o[i].lower(), o[i + 1]) for i in range(0, len(o) - 1, 2))
+            if d.get("blksize", "").isdigit():
+                r["blksize"] = int(d["blksize"])
+        elif op == 3 and not mine and len(u) >= 4:
+            blk = struct.unpack("!H", u[2:4])[0]
+            r["data"] += 1
+            r["run"] += 1
+            r["burst"] = max(r["burst"], r["run"])
+            if r["first_data"] is None:
+                r["first_data"] = ts
+            if blk == 0 and r["wrap_seen"]:      # numbering went past 65535 (to 0)
+                r["wraps"] += 1
+                r["wrap_seen"] = False
+            r["wrap_seen"] = r["wrap_seen"] or blk == 65535
+            key = (r["wraps"], blk)
+            if key not in r["blocks"]:
+                r["blocks"].add(key)
+                r["bytes"] += len(u) - 4
+            if len(u) - 4 < r["blksize"]:
+                r["short"] = blk
+        elif op == 4 and mine and len(u) >= 4:
+            r["acks"] += 1
+            r["run"] = 0
+            if r["short"] is not None and struct.unpack("!H", u[2:4])[0] == r["short"]:
+                r["complete"] = 1
+        elif op == 5 and len(u) >= 4:
+            code = struct.unpack("!H", u[2:4])[0]
+            msg = u[4:].split(b"\0")[0].decode("ascii", "replace").replace(" ", "_")[:60]
+            r["err"] = "%s%d:%s" % ("client" if mine else "server", code, msg)
+    return reads
+
+
+def cmd_tftp(a):
+    reads = tftp_reads(a)
+    for r in reads:
+        print("ts=%.6f file=%s cport=%d server=%s sport=%s req=%s oack=%s blocks=%d bytes=%d data=%d acks=%d "
+              "burst=%d complete=%d err=%s reply_ms=%s first_data=%s last=%.6f" % (
+                  r["ts"], r["file"], r["cport"], r["server"], r["sport"] if r["sport"] is not None else "none",
+                  r["req"], r["oack"], len(r["blocks"]), r["bytes"], r["data"], r["acks"], r["burst"],
+                  r["complete"], r["err"], "%.1f" % ((r["reply"] - r["ts"]) * 1000) if r["reply"] else "none",
+                  "%.6f" % r["first_data"] if r["first_data"] else "none", r["last"]))
+    return 0 if reads else 1
+
+
+def cmd_tftp_span(a):
+    reads = tftp_reads(a)
+    done = [r for r in reads if r["complete"]]
+    if not done:
+        return 1
+    start, end = reads[0]["ts"], done[-1]["last"]
+    print("start=%.6f end=%.6f secs=%.3f reads=%d complete=%d" % (start, end, end - start, len(reads), len(done)))
+    return 0
+
+
 def cmd_icmp(a):
     mac = mac_bytes(a.mac)
     for ts, fr in read_all(a.pcap):
@@ -252,8 +369,9 @@ def cmd_watch(a):
         for ts, fr, nxt in records(data, pos, *hdr):
             pos = nxt
             p = decode(fr)
-            if p and p["proto"] == 6 and p.get("plen") and p["src"] in srcs:
-                got[p["src"]] += p["plen"]
+            n = len(p.get("udp", b"")) if a.udp and p else p and p.get("plen")
+            if p and p["proto"] == (17 if a.udp else 6) and n and p["src"] in srcs:
+                got[p["src"]] += n
                 if got[p["src"]] >= a.bytes:
                     print("%s %d %.6f" % (p["src"], got[p["src"]], ts))
                     sys.stdout.flush()
@@ -266,7 +384,7 @@ def cmd_watch(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("flows", "count", "icmp", "watch", "tftp-end"):
+    for name in ("flows", "count", "icmp", "watch", "tftp-end", "tftp", "tftp-span"):
         s = sub.add_parser(name)
         s.add_argument("pcap")
         s.add_argument("--mac", default=os.environ.get("LAB_CLIENT_MAC", "52:54:00:b0:07:01"))
@@ -274,15 +392,18 @@ def main():
             s.add_argument("--what", required=True, choices=["syn", "dhcp4", "dhcp6", "tcp4", "tcp6"])
             s.add_argument("--from", dest="since", type=float)
             s.add_argument("--to", dest="until", type=float)
-        if name == "tftp-end":
+        if name in ("tftp-end", "tftp-span"):
             s.add_argument("--file", required=True)
+        if name == "tftp":
+            s.add_argument("--file")
         if name == "watch":
             s.add_argument("--src", required=True)
             s.add_argument("--bytes", type=int, required=True)
             s.add_argument("--timeout", type=float, default=120)
+            s.add_argument("--udp", action="store_true")
     a = ap.parse_args()
     return {"flows": cmd_flows, "count": cmd_count, "icmp": cmd_icmp, "watch": cmd_watch,
-            "tftp-end": cmd_tftp_end}[a.cmd](a)
+            "tftp-end": cmd_tftp_end, "tftp": cmd_tftp, "tftp-span": cmd_tftp_span}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,10 @@
 #   lab_pcap ARGS...                 qemu-tests/lib/dhcp-pcap.py on captures (dump, retrans4, retrans6, ids)
 #   lab_node_log_since NODE FILE     any node's log written since the last boot began
 #
+# Secure Boot (LAB_SECUREBOOT=1, set before lab_init; the section "Secure Boot" below, docs/lab.md):
+#   the client runs OVMF's Secure Boot build with the dev PKI's PK/KEK/db enrolled, and the lab serves
+#   nearboot.efi signed with the db key; lab_sb_sign IN OUT, lab_serve_image FILE
+#
 # Building blocks for new scenarios and services:
 #   ns NODE / nsx NODE CMD...             namespace name / run a command in it (nodes: client router SITE...)
 #   lab_spawn LABEL NODE LOG CMD...       start a foreground daemon, record its pid (ended by lab_down)
@@ -63,6 +67,9 @@ LAB_REPO=$(cd "$LAB_TESTS/.." && pwd)
 : "${LAB_RA:=managed}"
 : "${LAB_LAN_DHCP:=}"
 : "${LAB_LAN_FAMILIES:=4 6}"
+: "${LAB_SECUREBOOT:=0}"
+: "${LAB_OVMF_CODE_SECBOOT:=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}"
+: "${LAB_OVMF_VARS_EMPTY:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
 
 LAB_ANYCAST4=198.18.255.69
 LAB_ANYCAST6=fd00:b007:0:ffff::69
@@ -205,6 +212,10 @@ lab_preflight() {
 	for t in ip bird birdc dnsmasq in.tftpd nginx tcpdump qemu-system-x86_64 openssl curl python3 flock; do
 		command -v "$t" >/dev/null || lab_die "missing tool: $t (see mk/packages.txt)"
 	done
+	if [ "${LAB_SECUREBOOT:-0}" = 1 ]; then
+		for t in sbsign sbverify; do command -v "$t" >/dev/null || lab_die "missing tool: $t (package sbsigntool)"; done
+		[ -r "$LAB_OVMF_CODE_SECBOOT" ] || lab_die "missing $LAB_OVMF_CODE_SECBOOT (package ovmf)"
+	fi
 	[ -s "$NEARBOOT_EFI" ] || lab_die "no image at NEARBOOT_EFI=$NEARBOOT_EFI (make; or qemu-tests/testapp/build.sh for a stand-in)"
 	# one snapshot of the image for the whole run (TFTP, disk boots, checks), so a rebuild meanwhile
 	# cannot mix two images into one scenario
@@ -746,6 +757,19 @@ lab_start_tftpd() {
 	done
 }
 
+# lab_start_atftpd SITE ADDR [LABEL] — atftpd (RFC 7440 windowsize; unpacked by qemu-tests/lib/fetch-atftpd.sh,
+# as the Debian package conflicts with tftpd-hpa) on ADDR:69 in SITE, serving the site's TFTP root; its log
+# (--verbose=7: every request and its options) goes to $LAB_OUT/SITE/atftpd.log. ADDR must not
+# be one tftpd-hpa holds: a site's own address, or the anycast address after lab_kill tftpd4-SITE.
+lab_start_atftpd() {
+	local s=$1 addr=$2 label=${3:-atftpd-$1} bin
+	bin=$(bash "$LAB_TESTS/lib/fetch-atftpd.sh") || lab_die "no atftpd (qemu-tests/lib/fetch-atftpd.sh)"
+	lab_spawn "$label" "$s" "$LAB_OUT/$s/atftpd.log" "$bin" --daemon --no-fork --port 69 --bind-address "$addr" \
+		--user nobody --group nogroup --logfile - --verbose=7 "$LAB_OUT/$s/tftp"
+	lab_wait 10 "atftpd in $s on $addr:69" sh -c "ip netns exec $(ns "$s") ss -Hlun 'sport = :69' | grep -qF '$addr:69'"
+	lab_log "atftpd in $s on $addr:69 ($(cat "$(dirname "$(dirname "$(dirname "$bin")")")/VERSION" 2>/dev/null))"
+}
+
 # ---- nginx per site: TLS on the anycast and on the site's own addresses --------------------------------
 
 lab_nginx_conf_site() {
@@ -844,6 +868,7 @@ lab_up() {
 	# the dev PKI (idempotent: creates only what is missing, e.g. certs for a site added to LAB_SITES)
 	NEARBOOT_SITES="$LAB_SITES" "$LAB_REPO/keys/make-dev-pki.sh" "$LAB_KEYS" >>"$LAB_OUT/lab.log" 2>&1 ||
 		lab_die "keys/make-dev-pki.sh failed (see $LAB_OUT/lab.log)"
+	[ "${LAB_SECUREBOOT:-0}" = 1 ] && lab_secureboot_setup   # before TFTP: the served image is the signed one
 	mkdir -p "$LAB_OUT/router" "$LAB_OUT/client" ${LAB_LAN_DHCP:+"$LAB_OUT/lan"}
 	for s in $LAB_SITES; do mkdir -p "$LAB_OUT/$s"; done
 
@@ -903,14 +928,16 @@ lab_log_since() {
 }
 lab_node_log_since() { lab_log_since "$@"; }
 
-# lab_start_capture [PCAP [LABEL]] — tcpdump on the client's tap (default: $LAB_OUT/client.pcap, "tcpdump")
+# lab_start_capture [PCAP [LABEL [NODE IFACE]]] — tcpdump on the client's tap (default: $LAB_OUT/client.pcap,
+# "tcpdump"), or on another node's interface (e.g. router sitea0: what one site sent and received).
+# LABEL must start with "tcpdump" (lab_down ends those with SIGINT, so the pcap is complete).
 lab_start_capture() {
-	local pcap=${1:-$LAB_OUT/client.pcap} label=${2:-tcpdump}
+	local pcap=${1:-$LAB_OUT/client.pcap} label=${2:-tcpdump} node=${3:-client} dev=${4:-tap0}
 	local log=${pcap%.pcap}.tcpdump.log
 	[ "$label" = tcpdump ] && log=$LAB_OUT/tcpdump.log
 	: >"$log"
-	lab_spawn "$label" client "$log" \
-		tcpdump -i tap0 -n -s 0 -U --immediate-mode -Z root -w "$pcap"
+	lab_spawn "$label" "$node" "$log" \
+		tcpdump -i "$dev" -n -s 0 -U --immediate-mode -Z root -w "$pcap"
 	lab_wait 10 "tcpdump listening" grep -q 'listening on' "$log"
 }
 # lab_stop_capture [LABEL] — SIGINT (tcpdump flushes and closes the pcap)
@@ -938,13 +965,14 @@ lab_boot() {
 	else
 		lab_alive tcpdump || lab_start_capture
 	fi
-	local rc=0 t0=$SECONDS
+	local rc=0 t0=$SECONDS sb=()
+	[ "${LAB_SECUREBOOT:-0}" = 1 ] && sb=(--secureboot "$LAB_SB_VARS")
 	LAB_BOOT_T0=$(date +%s.%N)
-	lab_log "booting QEMU${tag:+ ($tag)}: $*"
+	lab_log "booting QEMU${tag:+ ($tag)}: ${sb[*]} $*"
 	# in the background + wait: a signal to this shell (timeout, Ctrl-C) then runs the cleanup trap at once
 	# instead of after QEMU's boot; lab_down ends run-qemu.sh, which ends QEMU
 	"$LAB_TESTS/run-qemu.sh" --netns "$(ns client)" --tap tap0 --mac "$LAB_CLIENT_MAC" --out "$dir" \
-		--image "$LAB_IMAGE" --timeout "${LAB_BOOT_TIMEOUT:-240}" "$@" 9>&- &
+		--image "$LAB_IMAGE" --timeout "${LAB_BOOT_TIMEOUT:-240}" "${sb[@]}" "$@" 9>&- &
 	local rq=$!
 	echo "run-qemu $rq $(lab_pid_start "$rq" || echo 0)" | tee -a "$LAB_OUT/pids.all" >>"$LAB_PIDS"
 	wait "$rq" || rc=$?
@@ -1226,4 +1254,47 @@ lab_unblackhole() {
 		done
 	done
 	lab_log "blackholes removed"
+}
+
+# ---- Secure Boot (LAB_SECUREBOOT=1) ---------------------------------------------------------------------
+#
+#   LAB_SECUREBOOT=1   (before lab_init) every lab_boot runs OVMF's Secure Boot build (OVMF_CODE_4M.secboot.fd:
+#                      q35 with SMM and a secure pflash, run-qemu.sh --secureboot) on a VARS image that holds
+#                      the dev PKI's PK, KEK and db (build/keys/secureboot, enrolled offline by
+#                      lib/ovmf-enroll.py into $LAB_SB_VARS): the firmware enforces, and runs only images
+#                      Authenticode-signed by the db key. lab_up signs the image it serves with that key
+#                      (after lab_configure_image: configure first, then sign, as an operator would); the
+#                      unsigned image stays at $LAB_OUT/nearboot.unsigned.efi.
+#   lab_sb_sign IN OUT     sbsign IN with the db key into OUT, checked with sbverify against the db cert
+#   lab_serve_image FILE   every site's TFTP serves FILE as nearboot.efi from now on (e.g. the unsigned one)
+
+LAB_SB_KEYS=$LAB_KEYS/secureboot
+
+lab_sb_sign() {
+	local in=$1 out=$2
+	sbsign --key "$LAB_SB_KEYS/db.key" --cert "$LAB_SB_KEYS/db.pem" --output "$out.tmp" "$in" >>"$LAB_OUT/sbsign.log" 2>&1 ||
+		lab_die "sbsign $in failed (see $LAB_OUT/sbsign.log)"
+	sbverify --cert "$LAB_SB_KEYS/db.pem" "$out.tmp" >>"$LAB_OUT/sbsign.log" 2>&1 ||
+		lab_die "sbverify does not accept the signed $in (see $LAB_OUT/sbsign.log)"
+	mv "$out.tmp" "$out"
+	lab_log "signed $(basename "$in") with the Secure Boot db key -> $out"
+}
+
+lab_secureboot_setup() {
+	LAB_SB_VARS=$LAB_OUT/OVMF_VARS.secureboot.fd
+	python3 "$LAB_TESTS/lib/ovmf-enroll.py" "$LAB_OVMF_VARS_EMPTY" "$LAB_SB_VARS" --pk "$LAB_SB_KEYS/pk.cer" \
+		--kek "$LAB_SB_KEYS/kek.cer" --db "$LAB_SB_KEYS/db.cer" >>"$LAB_OUT/lab.log" 2>&1 ||
+		lab_die "could not enroll the Secure Boot keys (see $LAB_OUT/lab.log)"
+	cp "$LAB_IMAGE" "$LAB_OUT/nearboot.unsigned.efi"
+	lab_sb_sign "$LAB_OUT/nearboot.unsigned.efi" "$LAB_IMAGE"
+	lab_log "Secure Boot: PK/KEK/db of $LAB_SB_KEYS enrolled in $LAB_SB_VARS; the lab serves the signed nearboot.efi"
+}
+
+lab_serve_image() {
+	local s
+	for s in $LAB_SITES; do
+		cp "$1" "$LAB_OUT/$s/tftp/nearboot.efi"
+		chmod 644 "$LAB_OUT/$s/tftp/nearboot.efi"
+	done
+	lab_log "TFTP now serves $(basename "$1") as nearboot.efi (sha256 $(sha256sum <"$1" | cut -c1-16)...)"
 }
