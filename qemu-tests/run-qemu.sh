@@ -14,6 +14,8 @@
 #     --mac MAC        NIC MAC (default 52:54:00:b0:07:01)
 #     --pxe4 | --pxe6  EDK2 PXE over IPv4 only / IPv6 only (default: firmware default, v4 then v6)
 #     --ipxe           use Debian's iPXE option ROM (efi-virtio.rom) instead of OVMF's virtio-net + PXE
+#     --secureboot VARS  Secure Boot: OVMF_CODE_SECBOOT (SMM build; needs q35 smm=on and a secure pflash)
+#                      with VARS as the VARS template (keys enrolled, e.g. by qemu-tests/lib/ovmf-enroll.py)
 #     --no-poweroff    do not pass fw_cfg opt/org.nearboot/poweroff (the image then returns to the firmware)
 #     --timeout SECS   hard limit (default 240)
 #     --marker TEXT    success line (default "nearboot: ready")
@@ -28,14 +30,15 @@
 set -uo pipefail
 
 out='' netns='' tap=tap0 mac=52:54:00:b0:07:01 fam='' rom='' poweroff=1 timeout=240 marker="nearboot: ready" live=0 image=
-vars='' disk=0 fail_marker='"EFI Internal Shell"'
+vars='' disk=0 secureboot=0 fail_marker='"EFI Internal Shell"'
 extra=() fwcfg=()
 : "${OVMF_CODE:=/usr/share/OVMF/OVMF_CODE_4M.fd}"
 : "${OVMF_VARS:=/usr/share/OVMF/OVMF_VARS_4M.fd}"
+: "${OVMF_CODE_SECBOOT:=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd}"
 : "${NB_QEMU_CPU:=max}"
 : "${NB_QEMU_MEM:=512}"
 
-usage() { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
+usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
@@ -45,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--pxe4) fam=4 ;;
 	--pxe6) fam=6 ;;
 	--ipxe) rom=/usr/lib/ipxe/qemu/efi-virtio.rom ;;
+	--secureboot) secureboot=1 OVMF_CODE=$OVMF_CODE_SECBOOT OVMF_VARS=$2; shift ;;
 	--no-poweroff) poweroff=0 ;;
 	--timeout) timeout=$2; shift ;;
 	--marker) marker=$2; shift ;;
@@ -85,8 +89,11 @@ fi
 # without one the NIC would have no SNP at all); with --disk the disk comes first (bootindex 0) and boots,
 # so the firmware never starts PXE on the NIC
 nic="virtio-net-pci,netdev=n0,mac=$mac,romfile=$rom,bootindex=1"
+# the Secure Boot build keeps its variables behind SMM: without smm=on and a secure flash it stops at once
+machine=q35
+[ "$secureboot" = 1 ] && machine=q35,smm=on
 args=(
-	-name nearboot-client -machine q35 -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m "$NB_QEMU_MEM"
+	-name nearboot-client -machine "$machine" -accel tcg -cpu "$NB_QEMU_CPU" -smp 1 -m "$NB_QEMU_MEM"
 	-nodefaults -display none -no-reboot -monitor none
 	-uuid 6e656172-626f-6f74-0000-000000000001
 	-drive "if=pflash,format=raw,unit=0,readonly=on,file=$OVMF_CODE"
@@ -96,6 +103,7 @@ args=(
 	-device virtio-rng-pci
 	-chardev "file,id=ser0,path=$serial" -serial chardev:ser0
 )
+[ "$secureboot" = 1 ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
 [ "$disk" = 1 ] && args+=(-drive "if=none,id=esp,format=raw,file=fat:$out/esp,readonly=on" -device "virtio-blk-pci,drive=esp,bootindex=0")
 for f in "${fwcfg[@]}"; do args+=(-fw_cfg "name=${f%%=*},string=${f#*=}"); done
 [ "$fam" = 4 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")

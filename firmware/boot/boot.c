@@ -484,7 +484,6 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
             continue;
         }
         struct nb_candidate *served = &r.cands.c[r.order[site]];
-        remember(&r, served);
         static char opts[1024];
         build_handoff(&r, served, opts, sizeof opts);
         size_t hlen;
@@ -497,8 +496,14 @@ nb_err nb_boot_attempt(const struct nb_env *env, const struct nb_config *cfg, co
         struct nb_initrd rd;
         e = pick_initrd(&r, &rd);
         if (e == NB_OK)
+            e = plat_load_image(r.art[0].p, (size_t)r.art[0].size);
+        if (e == NB_OK) {
+            /* only a release the firmware accepted becomes last-good and the anti-rollback floor: a
+             * release Secure Boot refuses must not lock out the older, signed one at the next site */
+            remember(&r, served);
             e = plat_chainload(r.art[0].p, (size_t)r.art[0].size, rd.p, (size_t)rd.len, opts,
                                (const uint8_t *)h, hlen);
+        }
         if (e == NB_OK)
             return NB_OK;
         nb_fail(e, "boot: %s from %s", r.m.artifacts[0].path, served->base);

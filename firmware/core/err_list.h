@@ -110,7 +110,7 @@ NB_ERR(NB_E_DHCP6_NO_IA, "DHCPv6: the Reply holds no usable address for our IAID
 /* configuration */
 NB_ERR(NB_E_CONFIG_INVALID, "embedded configuration is invalid; rewrite it with nearboot-config")
 /* hand-off */
-NB_ERR(NB_E_SECUREBOOT_REFUSED, "the firmware refused to load the second stage (Secure Boot: not signed by a key in db, or revoked in dbx)")
+NB_ERR(NB_E_SECUREBOOT_REFUSED, "Secure Boot: the firmware refused to load the second stage: the image is not signed by a key in the firmware's db (or is revoked in dbx); sign it with sbsign and a db key, or enroll its signer in db")
 NB_ERR(NB_E_LOAD_IMAGE, "the firmware could not load the second stage (not a valid EFI image for this machine)")
 NB_ERR(NB_E_STAGE2_RETURNED, "the second stage returned an error")
 NB_ERR(NB_E_INITRD_PROTOCOL, "the firmware would not take the initrd's LoadFile2 device path (another initrd provider holds it?)")

@@ -54,6 +54,13 @@ void plat_free(void *p, size_t bytes);
 nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, size_t initrd_len,
                       const char *options, const uint8_t *handoff, size_t handoff_len);
 
+/* Load the verified second stage (exactly these bytes) without starting it, so
+ * the caller learns whether the firmware accepts it (NB_E_SECUREBOOT_REFUSED,
+ * NB_E_LOAD_IMAGE) before it records anything as booted; plat_chainload on the
+ * same buffer then starts the loaded image (it loads by itself when called
+ * without this step). */
+nb_err plat_load_image(const uint8_t *image, size_t len);
+
 /* Stop for good after a fatal error: no return. */
 void plat_halt(void) __attribute__((noreturn));
 
