@@ -9,9 +9,10 @@
 # beats what lock-step could ever do over this link (blocks x RTT = 7.2 s), so windowing paid off.
 set -euo pipefail
 . "$(dirname "$0")/../lib/lab.sh"
-LAB_LINK_sitea='delay=5'
+LAB_LINK_sitea='delay=0'   # the delay comes after lab_up (its TFTP sanity fetch has a 10 s limit)
 lab_init 07-tftp-windowsize-qemu
 lab_up
+lab_link_set sitea both delay=5ms   # 10 ms RTT between the router and siteA
 a=$(lab_site_own4 sitea)
 lab_start_atftpd sitea "$a"
 head -c $((1 << 20)) /dev/urandom >"$LAB_OUT/sitea/tftp/1m.bin"
