@@ -82,7 +82,7 @@ static void build_candidates(struct boot_run *r)
     nb_candidates_apply_cache(l, &r->cache);
     for (unsigned i = 0; i < l->n; i++)
         nb_say("boot: candidate %s (%s%s)", l->c[i].base, nb_site_source_name(l->c[i].source),
-               l->c[i].cached_rtt_us ? ", ranked by the last boot" : "");
+               l->c[i].cached_rank ? ", ranked by the last boot" : "");
 }
 
 /* ---- fetching ------------------------------------------------------------------ */
@@ -343,10 +343,10 @@ static void remember(struct boot_run *r, const struct nb_candidate *served)
     for (unsigned i = 0; i < r->m.nsites && i < 8; i++)
         nb_snprintf(sc->signed_sites[sc->nsigned++], NB_SITE_URL_MAX, "%s", r->m.sites[i]);
     sc->nranked = 0;
-    for (unsigned i = 0; i < r->norder; i++) {
+    /* The whole ranking, unanswered sites too (time 0): the next race then
+     * knows not to wait for them (boot/race.h, patience). */
+    for (unsigned i = 0; i < r->norder && sc->nranked < NB_MAX_CANDIDATES; i++) {
         const struct nb_candidate *c = &r->cands.c[r->order[i]];
-        if (!c->rtt_us)
-            continue;
         nb_snprintf(sc->ranked[sc->nranked], NB_SITE_URL_MAX, "%s", c->base);
         sc->ranked_rtt_us[sc->nranked++] = c->rtt_us > 0xffffffffu ? 0xffffffffu : (uint32_t)c->rtt_us;
     }

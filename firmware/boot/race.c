@@ -18,6 +18,7 @@ struct attempt {
     uint16_t port;
     int started, finished;
     uint64_t start_us, rtt_us;
+    uint64_t patience_us; /* once another site answered: how long this one is still worth waiting for */
     nb_err err;
     struct tcp_conn conn;
     uint8_t rx[PROBE_BUF], tx[PROBE_BUF];
@@ -81,20 +82,34 @@ static void start_one(struct race_state *st)
     st->next_start_us = a->start_us + (uint64_t)st->p->stagger_ms * 1000u;
 }
 
-/* How long a pending attempt may still be worth waiting for once a site has
- * answered: it cannot beat the winner after the winner's own time, and after
- * the stagger it is a slow path we would not pick first anyway. */
-static uint64_t slow_after_us(const struct race_state *st)
+/* A pending attempt is still worth waiting for, once a site has answered,
+ * while it could beat the winner or is within its own patience. */
+static int still_worth_waiting(const struct race_state *st, const struct attempt *a, uint64_t now)
 {
-    uint64_t stagger = (uint64_t)st->p->stagger_ms * 1000u;
-    return st->best_rtt_us > stagger ? st->best_rtt_us : stagger;
+    uint64_t waited = now - a->start_us;
+    return waited < st->best_rtt_us || waited < a->patience_us;
+}
+
+#define RACE_PATIENCE_FLOOR_US 10000u
+
+/* How long to measure a site that is not the winner, for the failover order:
+ * the stagger (RFC 8305: an attempt that outlives it is slow), or less when
+ * the last boot's ranking says what to expect — about twice its time then,
+ * and only the floor for a site that did not answer last time. */
+static uint64_t patience_us(const struct nb_candidate *c, const struct nb_race_params *p)
+{
+    uint64_t stagger = (uint64_t)p->stagger_ms * 1000u;
+    if (!c->cached_rank)
+        return stagger;
+    uint64_t expect = c->cached_rtt_us ? 2u * c->cached_rtt_us + RACE_PATIENCE_FLOOR_US : RACE_PATIENCE_FLOOR_US;
+    return expect < stagger ? expect : stagger;
 }
 
 static int race_step(void *ctx)
 {
     struct race_state *st = ctx;
     uint64_t now = nb_now_us();
-    int running = 0, prev_done = 1, could_win = 0;
+    int running = 0, prev_done = 1, worth_waiting = 0;
     for (unsigned i = 0; i < st->next; i++) {
         struct attempt *a = &attempts[i];
         if (a->finished)
@@ -119,8 +134,8 @@ static int race_step(void *ctx)
             running++;
             if (i + 1 == st->next)
                 prev_done = 0;
-            if (now - a->start_us < slow_after_us(st))
-                could_win = 1;
+            if (still_worth_waiting(st, a, now))
+                worth_waiting = 1;
         }
     }
     /* The next attempt: when the stagger passed, or the last one finished.
@@ -134,7 +149,7 @@ static int race_step(void *ctx)
     /* Once a site answered: nothing left to wait for when every attempt has
      * started and none still pending could rank (slow ones are cut off:
      * their sites stay failover targets, unmeasured). */
-    if (st->first_ok_us && st->next == st->n && !could_win)
+    if (st->first_ok_us && st->next == st->n && !worth_waiting)
         return 1;
     /* Grace after the first success; every site has had its attempt started
      * by then unless the stagger is longer than the grace. */
@@ -157,7 +172,8 @@ static void say_site(const struct nb_candidate *c, unsigned rank)
                nb_site_source_name(c->source));
 }
 
-static void add_attempt(struct race_state *st, unsigned site, const struct nb_ip *addr, uint16_t port)
+static void add_attempt(struct race_state *st, unsigned site, const struct nb_ip *addr, uint16_t port,
+                        uint64_t patience)
 {
     if (st->n >= MAX_ATTEMPTS)
         return;
@@ -166,6 +182,7 @@ static void add_attempt(struct race_state *st, unsigned site, const struct nb_ip
     a->site = site;
     a->addr = *addr;
     a->port = port;
+    a->patience_us = patience;
 }
 
 /* The first address of family fam of candidate c, or NULL. */
@@ -190,7 +207,7 @@ static void lay_out_attempts(struct race_state *st, const struct nb_candidates *
             for (unsigned s = 0; s < l->n; s++) {
                 const struct nb_ip *ip = first_of_family(&l->c[s], fams[f]);
                 if (ip && want[fams[f]])
-                    add_attempt(st, s, ip, ports[s]);
+                    add_attempt(st, s, ip, ports[s], patience_us(&l->c[s], p));
             }
         return;
     }
@@ -201,7 +218,7 @@ static void lay_out_attempts(struct race_state *st, const struct nb_candidates *
             int fam = c->addrs[i].family;
             if ((fam == 4 || fam == 6) && want[fam] && !have[fam]) {
                 have[fam] = 1;
-                add_attempt(st, s, &c->addrs[i], ports[s]);
+                add_attempt(st, s, &c->addrs[i], ports[s], patience_us(c, p));
             }
         }
     }

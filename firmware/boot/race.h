@@ -4,10 +4,13 @@
  * each family — IPv6 first, families interleaved — one every stagger_ms, or
  * at once when the previous attempt finished. All attempts keep going; once
  * one has succeeded, the race ends as soon as every other attempt has
- * either answered or is slow (pending for max(stagger_ms, the winner's
- * time): it can no longer beat the winner, and RFC 8305 calls an attempt
- * that outlives the stagger slow), and at most grace_ms after the first
- * success; anything still pending then is cut off. Sites are ranked by their
+ * either answered or is slow: pending longer than the winner's time (it can
+ * no longer rank first) and than its own patience — stagger_ms (RFC 8305
+ * calls an attempt that outlives it slow), or, with a cached ranking from
+ * the last boot, about twice that site's cached time (a short floor for a
+ * site that did not answer last time) — and at most grace_ms after the
+ * first success; anything still pending then is cut off (its site stays a
+ * failover target, unmeasured). Sites are ranked by their
  * best measured connect time (a tie goes to the higher configured weight);
  * sites that did not answer in time follow, then those that failed. The
  * connections themselves are closed: the fetch opens its own to the winning

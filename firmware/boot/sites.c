@@ -71,6 +71,7 @@ void nb_candidates_apply_cache(struct nb_candidates *l, const struct nb_site_cac
                 continue;
             struct nb_candidate tmp = l->c[i];
             tmp.cached_rtt_us = sc->ranked_rtt_us[r];
+            tmp.cached_rank = r + 1;
             memmove(&l->c[front + 1], &l->c[front], (i - front) * sizeof l->c[0]);
             l->c[front++] = tmp;
             break;

@@ -38,7 +38,8 @@ struct nb_candidate {
     unsigned naddrs;
     uint64_t rtt_us;                  /* best connect time in the race (0: none) */
     struct nb_ip best;                /* the address that won for this site */
-    uint64_t cached_rtt_us;           /* from the last boot's ranking */
+    uint64_t cached_rtt_us;           /* from the last boot's ranking (0: it did not answer then) */
+    unsigned cached_rank;             /* 1-based place in the last boot's ranking, 0: not in it */
     nb_err failed;                    /* why this site was given up (NB_OK: usable) */
 };
 

@@ -240,8 +240,11 @@ static void test_site_base_and_candidates(void **state)
     nb_candidates_apply_cache(&l, &sc);
     assert_string_equal(l.c[0].base, "https://c.test/r/");
     assert_int_equal(l.c[0].cached_rtt_us, 1500);
+    assert_int_equal(l.c[0].cached_rank, 1);
     assert_string_equal(l.c[1].base, "https://a.test/r/");
+    assert_int_equal(l.c[1].cached_rank, 2);
     assert_string_equal(l.c[2].base, "https://b.test/r/");
+    assert_int_equal(l.c[2].cached_rank, 0); /* not in the last ranking */
 }
 
 static void test_site_cache_round_trip(void **state)
