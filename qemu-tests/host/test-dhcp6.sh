@@ -12,7 +12,7 @@
 # flags choose stateful/stateless/nothing, Rapid Commit, DUID-UUID, and the SOLICIT retransmission
 # schedule on a capture of the client's link (RFC 8415 §15 bands).
 #
-# Rules: addresses only from fd00:b007::/48; namespaces only (nb-d6-<pid>-x); no default route in any
+# Rules: addresses only from fd00:b007::/48; namespaces only (nb-dhcp6-<pid>-<random>-x); no default route in any
 # namespace (checked); accept_ra off everywhere; nothing outside our namespaces is touched; processes
 # ended by their recorded PID only. Last line: "N passed, N failed".
 #
@@ -29,8 +29,10 @@ for t in ip dnsmasq kea-dhcp6 tcpdump python3; do
     command -v "$t" >/dev/null || { echo "test-dhcp6: missing tool: $t" >&2; exit 2; }
 done
 
-P=nb-d6-$$
-NS_C=$P-c NS_R=$P-r NS_S=$P-s
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init dhcp6
+NS_C=$HT_PREFIX-c NS_R=$HT_PREFIX-r NS_S=$HT_PREFIX-s
 MAC=52:54:00:b0:07:61
 DUID_LL=00:03:00:01:52:54:00:b0:07:61    # DUID-LL from the MAC
 IAID=$((0x00b00761))                      # the last four bytes of the MAC
@@ -38,41 +40,18 @@ UUID=8f0d4f3e-1b2c-4d5e-9f00-112233445566
 DUID_UUID=00:04:8f:0d:4f:3e:1b:2c:4d:5e:9f:00:11:22:33:44:55:66
 ANYCAST=fd00:b007:0:ffff::69
 URL="tftp://[$ANYCAST]/nearboot.efi"
-tmp=$(mktemp -d /tmp/nb-d6-test.XXXXXX)
+tmp=$HT_TMP
 chmod 755 "$tmp"
-pids=()      # every daemon we started, ended by PID on exit
-made_ns=()
+keep_logs() { mkdir -p "$LOGS" && rm -rf "${LOGS:?}"/* && cp -r "$tmp"/. "$LOGS"/ 2>/dev/null; }
+ht_on_exit keep_logs
 
-cleanup() {
-    local p i
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for i in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    mkdir -p "$LOGS" && rm -rf "${LOGS:?}"/* && cp -r "$tmp"/. "$LOGS"/ 2>/dev/null
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()   { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad()  { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 say()  { printf '# %s\n' "$*"; }
 
 # ---- namespaces --------------------------------------------------------------------------------------
 
 ns_add() {
-    ip netns add "$1" || exit 1
-    made_ns+=("$1")
-    ip -n "$1" link set lo up
+    ht_ns_add "$1"
     ip netns exec "$1" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
         net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
 }
@@ -112,23 +91,16 @@ topology() {
 start() {
     local name=$1 ns=$2; shift 2
     ip netns exec "$ns" "$@" >"$tmp/$name.out" 2>&1 </dev/null &
-    local pid=$!
-    pids+=("$pid")
-    echo "$pid" >"$tmp/$name.pid"
+    ht_track $!
+    echo $! >"$tmp/$name.pid"
 }
 
 # stop NAME — end the recorded process (TERM, then KILL after 3 s)
 stop() {
-    local pid i
+    local pid
     pid=$(cat "$tmp/$1.pid" 2>/dev/null) || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for i in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    ht_stop "$pid"
     rm -f "$tmp/$1.pid"
-    local keep=() p   # reaped: its PID may be reused, so the EXIT trap must forget it
-    for p in "${pids[@]}"; do [ "$p" = "$pid" ] || keep+=("$p"); done
-    pids=("${keep[@]}")
 }
 
 wait_for() {   # SECONDS CMD...
@@ -470,5 +442,4 @@ case_dnsmasq_stateless
 case_kea_direct
 case_relay
 case_schedule
-echo "dhcp6: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary dhcp6

@@ -28,38 +28,15 @@ PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
 command -v dnsmasq >/dev/null || { echo "test-dns: dnsmasq not installed" >&2; exit 2; }
 PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-dns: python3 needed" >&2; exit 2; }
 
-P=nb-dns-$$
-NS_S=$P-s NS_X=$P-x
-tmp=$(mktemp -d /tmp/nb-dns-test.XXXXXX)
-pids=()
-made_ns=()
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-dns: logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init dns
+tmp=$HT_TMP
+NS_S=$HT_PREFIX-s NS_X=$HT_PREFIX-x
 
 # ---------------------------------------------------------------- the lab
 for ns in "$NS_S" "$NS_X"; do
-    ip netns add "$ns" || { echo "test-dns: cannot create namespace $ns" >&2; exit 1; }
-    made_ns+=("$ns")
-    nsx "$ns" ip link set lo up
+    ht_ns_add "$ns"
 done
 ip link add vx netns "$NS_X" type veth peer name vs-x netns "$NS_S"
 nsx "$NS_S" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
@@ -93,12 +70,12 @@ ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no
     --host-record=v6only.nb.test,fd00:b007::12 \
     --cname=alias.nb.test,www.nb.test --cname=alias2.nb.test,alias.nb.test \
     "${many[@]}" >"$tmp/dns1.out" 2>&1 &
-pids+=($!)
+ht_track $!
 # dnsmasq 2: no zone and no upstream: refuses.
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.0.54 --port=53 --user=root --group=root --pid-file="$tmp/dns2.pid" \
     --log-queries --log-facility="$tmp/dns2.log" >"$tmp/dns2.out" 2>&1 &
-pids+=($!)
+ht_track $!
 
 # dnsmasq 3: router advertisements only (no DNS): the on-link prefix
 # fd00:b007::/64 for SLAAC, no default route.
@@ -106,7 +83,7 @@ ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no
     --interface=br0 --bind-interfaces --user=root --group=root --pid-file="$tmp/ra.pid" \
     --enable-ra --dhcp-range=fd00:b007::,ra-only,64,1h --ra-param=br0,3,0 \
     --log-facility="$tmp/ra.log" >"$tmp/ra.out" 2>&1 &
-pids+=($!)
+ht_track $!
 
 # The spoofer: every query to 198.18.0.77 gets three wrong answers.
 cat >"$tmp/spoof.py" <<'EOF'
@@ -144,7 +121,7 @@ while True:
         print("spoofed", qid, qtype, peer, flush=True)
 EOF
 ip netns exec "$NS_X" "$PY" "$tmp/spoof.py" >"$tmp/spoofer.out" 2>&1 &
-pids+=($!)
+ht_track $!
 
 ready=0
 for _ in $(seq 50); do
@@ -280,5 +257,4 @@ run badname 198.18.0.53 -- resolve "bad_name!.nb.test" a
 check "an invalid name is refused before sending" badname eval '[ "$(rc badname)" = 1 ] &&
     has badname "NB_E_DNS_BAD_NAME" && [ -z "$(counter badname dns.query)" ]'
 
-echo "test-dns: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary test-dns

@@ -28,33 +28,11 @@ for t in nginx dnsmasq; do
 done
 PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-http: python3 needed" >&2; exit 2; }
 
-P=nb-http-$$
-NS_C=$P-c NS_S=$P-s
-tmp=$(mktemp -d /tmp/nb-http-test.XXXXXX)
-pids=()
-made_ns=()
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-http: logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init http
+tmp=$HT_TMP
+NS_C=$HT_PREFIX-c NS_S=$HT_PREFIX-s
 
 # ---------------------------------------------------------------- files
 www=$tmp/www
@@ -70,9 +48,7 @@ SIZE_BIG=$(stat -c %s "$www/big.bin") SIZE_MID=$(stat -c %s "$www/mid.bin")
 
 # ---------------------------------------------------------------- the lab
 for ns in "$NS_C" "$NS_S"; do
-    ip netns add "$ns" || { echo "test-http: cannot create namespace $ns" >&2; exit 1; }
-    made_ns+=("$ns")
-    nsx "$ns" ip link set lo up
+    ht_ns_add "$ns"
 done
 ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
 nsx "$NS_C" ip tuntap add dev nbtap mode tap
@@ -127,14 +103,14 @@ EOF
 nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
     { echo "test-http: bad nginx config" >&2; exit 1; }
 ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
-pids+=($!)
+ht_track $!
 ip netns exec "$NS_S" "$PY" "$here/http-oddserver.py" 198.18.0.81 8000 "$www" >"$tmp/odd.log" 2>&1 &
-pids+=($!)
+ht_track $!
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.0.53 --port=53 --user=root --group=root --pid-file="$tmp/dns.pid" \
     --local=/nb.test/ --host-record=boot.nb.test,198.18.0.80 --host-record=mirror.nb.test,198.18.0.82 \
     >"$tmp/dns.log" 2>&1 &
-pids+=($!)
+ht_track $!
 
 ready=0
 for _ in $(seq 50); do
@@ -293,5 +269,4 @@ check "nobody there: fails within the deadline" silent eval '[ "$(rc silent)" = 
 run badurl -- get "http://user@198.18.0.80/x"
 check "URL with userinfo refused" badurl eval '[ "$(rc badurl)" = 1 ] && has badurl "NB_E_URL_USERINFO"'
 
-echo "test-http: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary test-http

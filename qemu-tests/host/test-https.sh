@@ -35,33 +35,11 @@ for t in nginx dnsmasq openssl python3; do
 done
 bash "$repo/keys/make-dev-pki.sh" "$KEYS" >/dev/null || { echo "test-https: lab PKI failed" >&2; exit 1; }
 
-P=nb-tls-$$
-NS_C=$P-c NS_S=$P-s
-tmp=$(mktemp -d /tmp/nb-https-test.XXXXXX)
-pids=()
-made_ns=()
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-        wait "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-https: logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init https
+tmp=$HT_TMP
+NS_C=$HT_PREFIX-c NS_S=$HT_PREFIX-s
 
 # ---------------------------------------------------------------- certificates
 # The lab's sitea certs for the good servers; made here: an expired and a
@@ -122,9 +100,7 @@ SIZE_BIG=$(stat -c %s "$www/big.bin")
 
 # ---------------------------------------------------------------- the lab
 for ns in "$NS_C" "$NS_S"; do
-    ip netns add "$ns" || { echo "test-https: cannot create namespace $ns" >&2; exit 1; }
-    made_ns+=("$ns")
-    nsx "$ns" ip link set lo up
+    ht_ns_add "$ns"
 done
 ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
 nsx "$NS_C" ip tuntap add dev nbtap mode tap
@@ -186,13 +162,13 @@ EOF
 nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
     { echo "test-https: bad nginx config" >&2; cat "$tmp/nginx-error.log" >&2; exit 1; }
 ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
-pids+=($!)
+ht_track $!
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.254.53 --port=53 --user=root --group=root --pid-file="$tmp/dns.pid" \
     --local=/nearboot.test/ --host-record=boot.nearboot.test,198.18.254.1 \
     --host-record=sitea.nearboot.test,198.18.254.1 --host-record=wrong.nearboot.test,198.18.254.1 \
     >"$tmp/dns.log" 2>&1 &
-pids+=($!)
+ht_track $!
 # a listener that accepts and never says a word
 nsx "$NS_S" python3 -c '
 import socket, time
@@ -201,7 +177,7 @@ s.bind(("198.18.254.3", 443)); s.listen(8); held = []
 while True:
     c, _ = s.accept(); held.append(c)
 ' >"$tmp/silent.log" 2>&1 &
-pids+=($!)
+ht_track $!
 
 ready=0
 for _ in $(seq 50); do
@@ -330,5 +306,4 @@ run resume --tls-ca "$CA" -- get $H/mid.bin --out "$tmp/part.bin" --offset 30000
 check "resume over TLS (Range), whole file right" resume eval '[ "$(rc resume)" = 0 ] &&
     [ "$(sha "$tmp/part.bin")" = "$SHA_MID" ] && has resume "status 206"'
 
-echo "test-https: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary test-https

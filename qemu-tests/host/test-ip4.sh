@@ -38,32 +38,11 @@ PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
 command -v dnsmasq >/dev/null || { echo "test-ip4: dnsmasq not installed" >&2; exit 2; }
 command -v ping >/dev/null || { echo "test-ip4: ping (iputils-ping) not installed" >&2; exit 2; }
 
-P=nb-ip4-$$
-NS_K=$P-k NS_H=$P-h
-tmp=$(mktemp -d /tmp/nb-ip4-test.XXXXXX)
-pids=()
-made_ns=()
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-ip4: logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init ip4
+tmp=$HT_TMP
+NS_K=$HT_PREFIX-k NS_H=$HT_PREFIX-h
 
 MAC=52:54:00:b0:07:41   # nb-probe, static and first DHCP client
 MAC2=52:54:00:b0:07:42  # nb-probe, the client that finds its address taken
@@ -74,9 +53,7 @@ TAKEN=198.18.1.200
 
 # ---------------------------------------------------------------- the lab
 for ns in "$NS_K" "$NS_H"; do
-    ip netns add "$ns" || { echo "test-ip4: cannot create namespace $ns" >&2; exit 1; }
-    made_ns+=("$ns")
-    nsx "$ns" ip link set lo up
+    ht_ns_add "$ns"
     nsx "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 done
 ip link add vk netns "$NS_K" type veth peer name vh netns "$NS_H"
@@ -127,7 +104,7 @@ until_neigh() {
 nsx "$NS_K" timeout 120 "$PROBE" --dev tap:nbt0 --mac $MAC --ip4 $ME/24 --gw4 $KERNEL --counters \
     -- ping $KERNEL 3 -- serve 40 >"$tmp/main.log" 2>&1 &
 probe_pid=$!
-pids+=($probe_pid)
+ht_track $probe_pid
 wait_for main "probe: serving for" 40 || true
 
 check "nb-probe resolves the kernel by ARP and pings it (3/3)" main \
@@ -199,20 +176,17 @@ start_dnsmasq() {
         --dhcp-leasefile="$tmp/$name.leases" --log-dhcp --log-facility="$tmp/$name.log" "$@" \
         >"$tmp/$name.out" 2>&1 &
     dnsmasq_pid=$!
-    pids+=($dnsmasq_pid)
+    ht_track $dnsmasq_pid
     wait_for "$name" "DHCP, IP range $pool" 10 ||
         { echo "test-ip4: dnsmasq did not start" >&2; cat "$tmp/$name".{log,out} >&2; exit 1; }
 }
-stop_dnsmasq() {
-    kill -TERM "$dnsmasq_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$dnsmasq_pid" 2>/dev/null || break; sleep 0.1; done
-}
+stop_dnsmasq() { ht_stop "$dnsmasq_pid"; }
 
 start_dnsmasq dm1 $POOL1
 nsx "$NS_K" timeout 60 "$PROBE" --dev tap:nbt0 --mac $MAC --counters \
     -- dhcp4 --timeout 30 -- serve 6 >"$tmp/dhcp.log" 2>&1 &
 probe_pid=$!
-pids+=($probe_pid)
+ht_track $probe_pid
 if wait_for dhcp "probe: serving for" 40 && kping kping-lease -c 2 -i 0.2 -W 2 $POOL1; then
     ok "the leased address answers the kernel's ping"
 else bad "the leased address answers the kernel's ping"; sed 's/^/      | /' "$tmp/kping-lease.log" 2>/dev/null; fi
@@ -242,5 +216,4 @@ check "nb-probe took no lease (no other address to offer: it gives up)" decline 
     '[ "$(cat "$tmp/decline.rc")" != 0 ] && ! has decline "probe: dhcp4 lease"'
 stop_dnsmasq
 
-echo "test-ip4: $npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary test-ip4

@@ -28,32 +28,11 @@ PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
 command -v dnsmasq >/dev/null || { echo "test-ip6: dnsmasq not installed" >&2; exit 2; }
 command -v ping >/dev/null || { echo "test-ip6: ping (iputils-ping) not installed" >&2; exit 2; }
 
-P=nb-ip6-$$
-NS_C=$P-c NS_R=$P-r NS_H=$P-h NS_K=$P-k
-tmp=$(mktemp -d /tmp/nb-ip6-test.XXXXXX)
-pids=()
-made_ns=()
-
-cleanup() {
-    local p
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 20); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    done
-    for p in "${made_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-ip6: logs kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
-nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init ip6
+tmp=$HT_TMP
+NS_C=$HT_PREFIX-c NS_R=$HT_PREFIX-r NS_H=$HT_PREFIX-h NS_K=$HT_PREFIX-k
 
 MAC_C=52:54:00:b0:07:61
 MAC_R=52:54:00:b0:07:01
@@ -66,9 +45,7 @@ G_H=fd00:b007:2::2
 
 # ---------------------------------------------------------------- the lab
 for ns in "$NS_C" "$NS_R" "$NS_H" "$NS_K"; do
-    ip netns add "$ns" || { echo "test-ip6: cannot create namespace $ns" >&2; exit 1; }
-    made_ns+=("$ns")
-    nsx "$ns" ip link set lo up
+    ht_ns_add "$ns"
     # no kernel here learns anything from the RAs of this lab
     nsx "$ns" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 done
@@ -115,7 +92,7 @@ ip netns exec "$NS_R" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no
     --ra-param=br0,mtu:1400,60,1800 \
     --domain=lab.nb.test --dhcp-option=option6:domain-search,lab.nb.test \
     --dhcp-option=option6:dns-server,[$G_R] &
-pids+=($!)
+ht_track $!
 for _ in $(seq 50); do
     grep -q "router advertisement on" "$tmp/dnsmasq.log" 2>/dev/null && break
     sleep 0.1
@@ -148,7 +125,7 @@ ip netns exec "$NS_C" timeout 90 "$PROBE" --dev if:vc --counters \
     -- ping6 $G_R 3 -- ping6 $LL_R 3 -- ping6 $G_H 3 \
     -- serve 15 >"$tmp/main.log" 2>&1 &
 probe_pid=$!
-pids+=($probe_pid)
+ht_track $probe_pid
 wait_for main "probe: serving for" 40 || true
 
 check "link-local from the MAC (EUI-64), DAD ok" main has main "ip6: link-local $LL_C (DAD ok)"
@@ -215,10 +192,10 @@ nsx "$NS_K" ip -6 addr del $LL_C/64 dev vk
 ip netns exec "$NS_C" timeout 60 "$PROBE" --dev if:vc --counters -- ip6-up 15 global -- serve 20 \
     >"$tmp/defend.log" 2>&1 &
 probe_pid=$!
-pids+=($probe_pid)
+ht_track $probe_pid
 wait_for defend "probe: serving for" 20 || true
 ip netns exec "$NS_R" tcpdump -i br0 -n -vv -l icmp6 >"$tmp/defend-tcpdump.log" 2>&1 &
-pids+=($!)
+ht_track $!
 sleep 0.5
 # The kernel in K now tries the same address with DAD on: nb-probe answers
 # its NS, the kernel marks the address dadfailed.
@@ -231,8 +208,6 @@ done
 nsx "$NS_K" ip -6 addr show dev vk >"$tmp/defend-k.log" 2>&1
 check "nb-probe defends its address: the kernel's DAD fails" defend-k \
     grep -q "dadfailed" "$tmp/defend-k.log"
-kill -TERM "$probe_pid" 2>/dev/null
-wait "$probe_pid" 2>/dev/null
+ht_stop "$probe_pid"
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary

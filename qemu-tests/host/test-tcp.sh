@@ -28,21 +28,14 @@ for t in nginx python3 dnsmasq; do
     command -v $t >/dev/null || { echo "test-tcp: $t not installed" >&2; exit 2; }
 done
 
-TL_PREFIX=nb-tcp-$$
-TL_TMP=$(mktemp -d /tmp/nb-tcp-test.XXXXXX)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+ht_init tcp
+TL_PREFIX=$HT_PREFIX
+TL_TMP=$HT_TMP
 # shellcheck source=../lib/tcp-lab.sh
 . "$repo/qemu-tests/lib/tcp-lab.sh"
 
-cleanup() {
-    tl_cleanup
-    if [ -n "${KEEP_LOGS:-}" ]; then echo "test-tcp: logs kept in $TL_TMP"; else rm -rf "$TL_TMP"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
 check() { local name=$1; shift; if "$@"; then ok "$name"; else bad "$name"; fi; }
 fcmp() { awk -v a="$1" -v b="$3" -v op="$2" 'BEGIN {
     r = (op == ">=") ? a >= b : (op == "<") ? a < b : (op == ">") ? a > b : (op == "<=") ? a <= b : 0
@@ -72,7 +65,7 @@ tcp_stats() { grep -o 'timeouts.*' <<<"$out" | head -1; }
 
 t_start=$(now)
 export TL_PREFIX TL_TMP NB_LINK
-if tl_setup; then ok "namespaces, bridge, tap, veths"; else bad "namespace setup"; echo "$npass passed, $nfail failed"; exit 1; fi
+if tl_setup; then ok "namespaces, bridge, tap, veths"; else bad "namespace setup"; ht_summary; exit 1; fi
 sha64=$(tl_www big.bin 64)
 sha1=$(tl_www one.bin 1)
 check "nginx (local and remote) and the TCP sinks start" tl_start_servers
@@ -162,5 +155,4 @@ echo "test-tcp: total $(since "$t_start")s"
 if [ "$nfail" -gt 0 ]; then
     for f in "$TL_TMP"/*.log; do echo "--- $f"; tail -5 "$f"; done
 fi
-echo "$npass passed, $nfail failed"
-[ "$nfail" = 0 ]
+ht_summary

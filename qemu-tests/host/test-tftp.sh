@@ -17,7 +17,7 @@
 # another TID gets ERROR 5 and the transfer completes.
 #
 # Rules: addresses only from 198.18.0.0/15 and fd00:b007::/48; namespaces only
-# (nb-tftp-PID-{c,s}); no default route anywhere; processes ended by their
+# (nb-tftp-<pid>-<random>-{c,s}); no default route anywhere; processes ended by their
 # recorded PIDs (and, at the end, whatever still runs inside our own
 # namespaces, by PID). Prints "N passed, N failed".
 #
@@ -39,62 +39,24 @@ done
 ATFTPD=${ATFTPD:-$(bash "$repo/qemu-tests/lib/fetch-atftpd.sh" "$build/tools/atftpd")} ||
     { echo "test-tftp: no atftpd"; echo "0 passed, 1 failed"; exit 1; }
 
-P=nb-tftp-$$
-C=$P-c S=$P-s
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+[ "${TFTP_TEST_KEEP:-0}" = 1 ] && KEEP_LOGS=1
+ht_init tftp
+C=$HT_PREFIX-c S=$HT_PREFIX-s
 A4=198.18.60.1 A6=fd00:b007:60::1 ME4=198.18.60.10
-tmp=$(mktemp -d /tmp/nb-tftp-test.XXXXXX)
+tmp=$HT_TMP
 chmod 755 "$tmp"
 root=$tmp/root
 mkdir -p "$root" "$tmp/empty-dev"
 chmod 755 "$root"
-pids=()      # processes we started and have not reaped yet: ended by PID at exit
-made_ns=()
-# a PID is gone once it exited (reaped, or a zombie); forget drops a reaped
-# PID from the list, so cleanup never signals a number the kernel reused
-gone() { ! kill -0 "$1" 2>/dev/null || grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
-forget() {
-    local p keep=()
-    for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
-    pids=("${keep[@]}")
-}
 
-cleanup() {
-    local p n
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 30); do gone "$p" && break; sleep 0.1; done
-        gone "$p" || kill -KILL "$p" 2>/dev/null
-        { wait "$p"; } 2>/dev/null
-    done
-    # children of what we started (in.tftpd's per-transfer processes) still
-    # inside our namespaces: end them by PID
-    for n in "${made_ns[@]}"; do
-        for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
-    done
-    sleep 0.2
-    for n in "${made_ns[@]}"; do ip netns del "$n" 2>/dev/null; done
-    if [ "${TFTP_TEST_KEEP:-0}" = 1 ]; then echo "scratch kept in $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-npass=0 nfail=0
-ok()  { npass=$((npass + 1)); printf 'ok   %s\n' "$*"; }
-bad() { nfail=$((nfail + 1)); printf 'FAIL %s\n' "$*"; }
 note() { printf '     %s\n' "$*"; }
 
 # ---------------------------------------------------------------- topology
 
-ns_add() {
-    ip netns add "$1" || { bad "ip netns add $1"; exit 1; }
-    made_ns+=("$1")
-    ip -n "$1" link set lo up
-}
-ns_add "$C"
-ns_add "$S"
+ht_ns_add "$C"
+ht_ns_add "$S"
 ip netns exec "$C" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip netns exec "$S" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
     net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0
@@ -114,7 +76,7 @@ done
 # nb-link joins the probe's tap to the veth; delay/loss/blackhole at run time
 ip netns exec "$C" "$NB_LINK" --a if:tap0 --b if:l1 --ctl "$tmp/link.sock" \
     --pidfile "$tmp/link.pid" --seed 7 >"$tmp/link.log" 2>&1 &
-pids+=($!)
+ht_track $!
 for _ in $(seq 50); do [ -s "$tmp/link.pid" ] && break; sleep 0.1; done
 [ -s "$tmp/link.pid" ] || { bad "nb-link did not start: $(cat "$tmp/link.log")"; exit 1; }
 link() { "$NB_LINK" ctl "$tmp/link.sock" "$@" >/dev/null; }
@@ -141,7 +103,7 @@ start_hpa() {   # [6]
     ip netns exec "$S" sh -c 'mount --bind "$1" /dev && shift && exec "$@"' sh "$tmp/empty-dev" \
         "$HPA" -L -"$fam" -s -a "$addr:69" "$root" >>"$tmp/hpa.log" 2>&1 &
     server_pid=$!
-    pids+=("$server_pid")
+    ht_track "$server_pid"
     disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
@@ -149,7 +111,7 @@ start_atftpd() {
     ip netns exec "$S" "$ATFTPD" --daemon --no-fork --port 69 --bind-address "$A4" \
         --user nobody --group nogroup --logfile - --verbose=5 "$root" >>"$tmp/atftpd.log" 2>&1 &
     server_pid=$!
-    pids+=("$server_pid")
+    ht_track "$server_pid"
     disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
@@ -158,24 +120,20 @@ start_dnsmasq() {
         --listen-address="$A4" --bind-interfaces --log-facility="$tmp/dnsmasq.log" \
         --pid-file="$tmp/dnsmasq.pid" >>"$tmp/dnsmasq.out" 2>&1 &
     server_pid=$!
-    pids+=("$server_pid")
+    ht_track "$server_pid"
     disown "$server_pid"   # out of the job table: no "Killed" notice when it is ended
     wait_port 69
 }
 # stop the current server (and its per-transfer children) by PID; with KILL
 # it dies without a word (atftpd sends ERROR 0 to its clients on TERM)
 stop_server() {
-    local p c sig=${1:-TERM}
+    local c sig=${1:-TERM}
     [ -n "$server_pid" ] || return 0
     for c in $(ip netns pids "$S"); do
         [ "$(awk '/^PPid:/ { print $2 }' "/proc/$c/status" 2>/dev/null)" = "$server_pid" ] &&
             kill -KILL "$c" 2>/dev/null
     done
-    kill -"$sig" "$server_pid" 2>/dev/null
-    for _ in $(seq 30); do gone "$server_pid" && break; sleep 0.1; done
-    gone "$server_pid" || kill -KILL "$server_pid" 2>/dev/null
-    for _ in $(seq 30); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done   # reaped
-    forget "$server_pid"
+    ht_stop "$server_pid" "$sig"
     server_pid=
     for _ in $(seq 30); do port_bound 69 || break; sleep 0.1; done
 }
@@ -225,7 +183,7 @@ probe_bg() {   # LOG ARGS...
     local log=$1; shift
     probe "$log" "$@" &
     bg_pid=$!
-    pids+=("$bg_pid")
+    ht_track "$bg_pid"
 }
 wait_log() {   # LOG PATTERN SECONDS
     local i
@@ -235,7 +193,7 @@ wait_log() {   # LOG PATTERN SECONDS
 ports_of() {   # LOG -> "LOCAL SERVER" of the latest attempt
     sed -n 's/.*local port \([0-9]*\) server port \([0-9]*\).*/\1 \2/p' "$1" | tail -1
 }
-wait_bg() { wait "$bg_pid"; forget "$bg_pid"; }
+wait_bg() { wait "$bg_pid"; ht_forget "$bg_pid"; }
 
 cat >"$tmp/udp.py" <<'EOF'
 # udp.py spoof LOCAL_ADDR CLIENT_ADDR CLIENT_PORT: a DATA from a fresh port to
@@ -301,7 +259,7 @@ ip netns exec "$S" dnsmasq -k --conf-file=/dev/null --port=0 --interface=s0 --bi
     --enable-ra --dhcp-range=fd00:b007:60::,ra-only,64,10m --ra-param=s0,5,0 \
     --log-facility="$tmp/ra.log" --pid-file="$tmp/ra.pid" >>"$tmp/ra.out" 2>&1 &
 ra_pid=$!
-pids+=("$ra_pid")
+ht_track "$ra_pid"
 start_hpa 6
 if ip netns exec "$C" timeout 60 "$NB_PROBE" --dev tap:tap0 -- ip6-up 15 global -- \
     tftp "$A6" f3m.bin >"$tmp/hpa-v6.log" 2>&1; then
@@ -314,7 +272,7 @@ else
     note "skip hpa-ipv6: the probe's IPv6 did not come up (ip6-up)"
 fi
 stop_server
-kill "$ra_pid" 2>/dev/null; { wait "$ra_pid"; } 2>/dev/null; forget "$ra_pid"
+ht_stop "$ra_pid"
 
 # ---------------------------------------------------------------- atftpd
 echo "# atftpd $(cat "$(dirname "$(dirname "$(dirname "$ATFTPD")")")/VERSION" 2>/dev/null)"
@@ -375,12 +333,12 @@ if wait_log "$log" 'local port' 20; then
     stop_server KILL
     ip netns exec "$S" python3 "$tmp/udp.py" error5 "$A4" "$tid" 30 >"$tmp/error5.out" 2>&1 &
     e5=$!
-    pids+=("$e5")
+    ht_track "$e5"
     wait_log "$tmp/error5.out" bound 10
     start_atftpd
     link set both blackhole=0
     wait_bg
-    kill "$e5" 2>/dev/null; { wait "$e5"; } 2>/dev/null; forget "$e5"
+    ht_stop "$e5"
     if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
         ok "flip-error5: ERROR 5 from the new site, restarted and complete"
     else
@@ -447,5 +405,4 @@ xfer dnsmasq-ws1-bs512 f1m.bin --windowsize 1 --blksize 512
 xfer dnsmasq-rollover wrap.bin --blksize 16 --windowsize 1
 stop_server
 
-echo "$npass passed, $nfail failed"
-[ "$nfail" -eq 0 ]
+ht_summary

@@ -30,41 +30,24 @@ TL_C=$TL_PREFIX-c TL_L=$TL_PREFIX-l TL_S=$TL_PREFIX-s
 TL_PROBE_MAC=02:00:5e:00:00:02
 TL_PROBE_IP=198.18.0.2 TL_LOCAL_IP=198.18.0.3 TL_SERVER_IP=198.18.0.1
 TL_SERVER_IP6=fd00:b007:0:1::1 TL_LOCAL_IP6=fd00:b007:0:1::3
-tl_pids=()
-tl_ns=()
+# the process and namespace registry: qemu-tests/host/lib.sh (tl_cleanup ends and deletes what it holds)
+# shellcheck source=../host/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../host/lib.sh"
 
 tl_nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-tl_cleanup() {
-    local p
-    for p in "${tl_pids[@]}"; do
-        [ -n "$p" ] && kill -0 "$p" 2>/dev/null && kill -TERM "$p" 2>/dev/null
-    done
-    for p in "${tl_pids[@]}"; do
-        [ -n "$p" ] || continue
-        for _ in $(seq 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$p" 2>/dev/null && kill -KILL "$p" 2>/dev/null
-    done
-    for p in "${tl_ns[@]}"; do ip netns del "$p" 2>/dev/null; done
-    tl_pids=()
-    tl_ns=()
-}
+tl_cleanup() { ht_end_all; }
 
 # tl_spawn NAME NS CMD...: background process in NS, PID recorded
 # (`ip netns exec` execs the command, so $! is the command's own PID).
 tl_spawn() {
     local name=$1 ns=$2; shift 2
     ip netns exec "$ns" "$@" >"$TL_TMP/$name.log" 2>&1 &
-    tl_pids+=("$!")
+    ht_track $!
 }
 
 tl_setup() {
     local n
-    for n in "$TL_C" "$TL_L" "$TL_S"; do
-        ip netns add "$n" || return 1
-        tl_ns+=("$n")
-        ip -n "$n" link set lo up || return 1
-    done
+    for n in "$TL_C" "$TL_L" "$TL_S"; do ht_ns_add "$n"; done
     tl_nsx "$TL_L" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1 &&
     ip -n "$TL_C" link add br0 type bridge &&
     tl_nsx "$TL_C" sysctl -qw net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 &&
