@@ -27,6 +27,7 @@
 #include "core/drbg.h"
 #include "core/pkb.h"
 #include "core/timer.h"
+#include "fuzz_clock.h"
 #include "net/arp.h"
 #include "net/bytes.h"
 #include "net/csum.h"
@@ -200,22 +201,7 @@ static struct netdev f4_dev = { .ops = &f4_ops, .mac = { 0x52, 0x54, 0x00, 0x12,
 
 /* ---------------------------------------------------------------- time */
 
-static void f4_advance_us(uint64_t us)
-{
-    uint64_t target = f4_now + us;
-    for (;;) {
-        uint64_t next = nb_timers_next();
-        if (next > target)
-            break;
-        if (next > f4_now)
-            f4_now = next;
-        host_fake_now_us(f4_now);
-        nb_timers_run(f4_now);
-    }
-    f4_now = target;
-    host_fake_now_us(f4_now);
-    nb_timers_run(f4_now);
-}
+static void f4_advance_us(uint64_t us) { fuzz_advance_us(&f4_now, us); }
 
 /* ---------------------------------------------------------------- sockets */
 

@@ -18,6 +18,7 @@
 #include "core/drbg.h"
 #include "core/pkb.h"
 #include "core/timer.h"
+#include "fuzz_clock.h"
 #include "net/bytes.h"
 #include "net/csum.h"
 #include "net/eth.h"
@@ -88,22 +89,7 @@ static const struct netdev_ops fz_ops = { fz_tx, fz_rx, fz_wait, fz_link };
 static struct netdev fz_dev = { .ops = &fz_ops, .mac = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 },
                                 .mtu = 1500, .name = "fuzz" };
 
-static void fz_advance_us(uint64_t us)
-{
-    uint64_t target = fz_now + us;
-    for (;;) {
-        uint64_t next = nb_timers_next();
-        if (next > target)
-            break;
-        if (next > fz_now)
-            fz_now = next;
-        host_fake_now_us(fz_now);
-        nb_timers_run(fz_now);
-    }
-    fz_now = target;
-    host_fake_now_us(fz_now);
-    nb_timers_run(fz_now);
-}
+static void fz_advance_us(uint64_t us) { fuzz_advance_us(&fz_now, us); }
 
 /* An IPv6 frame around payload (nh), checksum fixed for ICMPv6. */
 static void fz_rx_ip6(const uint8_t src[16], const uint8_t dst[16], uint8_t nh, uint8_t hop,

@@ -22,115 +22,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/clock.h"
-#include "core/drbg.h"
-#include "core/pkb.h"
-#include "core/timer.h"
-#include "net/bytes.h"
-#include "net/csum.h"
-#include "net/eth.h"
-#include "net/ip.h"
-#include "net/netdev.h"
-#include "net/stack.h"
+#include "fuzz_peer4.h"
 #include "net/tcp.h"
-#include "platform/host/host.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
 #define SEQ_LEQ(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) <= 0)
 #define PISS 0xfffff000u /* the peer's ISN: wraps 2^32 within the first 4 KiB */
-#define CHECK(x) do { if (!(x)) abort(); } while (0)
-
-static const uint8_t our_mac[6] = { 0x52, 0x54, 0, 0, 0, 1 }, peer_mac[6] = { 0x52, 0x54, 0, 0, 0, 2 };
-static const uint8_t our_ip[4] = { 198, 18, 0, 2 }, peer_ip[4] = { 198, 18, 0, 1 };
-static const uint8_t mask24[4] = { 255, 255, 255, 0 }, no_gw[4] = { 0 };
 
 static int last_tx_arp; /* the stack asked for the peer's MAC */
 
-static nb_err fz_tx(struct netdev *d, const uint8_t *f, size_t len)
+static void note_arp(const uint8_t *f, size_t len)
 {
-    (void)d;
     if (len >= 42 && f[12] == 0x08 && f[13] == 0x06)
         last_tx_arp = 1;
-    return NB_OK;
-}
-static int fz_rx(struct netdev *d, uint8_t *b, size_t cap) { (void)d, (void)b, (void)cap; return 0; }
-static void fz_wait(struct netdev *d, uint64_t until) { (void)d, (void)until; }
-static int fz_link(struct netdev *d) { (void)d; return 1; }
-static const struct netdev_ops fz_ops = { fz_tx, fz_rx, fz_wait, fz_link };
-static struct netdev dev = { .ops = &fz_ops, .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .mtu = 1500, .name = "fuzz" };
-
-static uint64_t now_us;
-static void advance_us(uint64_t d)
-{
-    uint64_t target = now_us + d;
-    for (;;) {
-        uint64_t next = nb_timers_next();
-        if (next > target)
-            break;
-        if (next > now_us)
-            now_us = next;
-        host_fake_now_us(now_us);
-        nb_timers_run(now_us);
-    }
-    now_us = target;
-    host_fake_now_us(now_us);
-    nb_timers_run(now_us);
-}
-
-static void rx_frame(const uint8_t *l4, size_t len, uint8_t proto)
-{
-    struct pkb *p = pkb_alloc();
-    CHECK(p);
-    uint8_t *f = p->data, *ip = f + 14;
-    memcpy(f, our_mac, 6);
-    memcpy(f + 6, peer_mac, 6);
-    f[12] = 0x08, f[13] = 0x00;
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(20 + len));
-    ip[6] = 0x40, ip[8] = 64, ip[9] = proto;
-    memcpy(ip + 12, peer_ip, 4);
-    memcpy(ip + 16, our_ip, 4);
-    put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
-    memcpy(ip + 20, l4, len);
-    p->len = 34 + len;
-    eth_input(p);
-}
-
-static void arp_answer(void)
-{
-    struct pkb *p = pkb_alloc();
-    CHECK(p);
-    uint8_t *f = p->data, *a = f + 14;
-    memcpy(f, our_mac, 6);
-    memcpy(f + 6, peer_mac, 6);
-    f[12] = 0x08, f[13] = 0x06;
-    const uint8_t hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 2 };
-    memcpy(a, hdr, 8);
-    memcpy(a + 8, peer_mac, 6);
-    memcpy(a + 14, peer_ip, 4);
-    memcpy(a + 18, our_mac, 6);
-    memcpy(a + 24, our_ip, 4);
-    p->len = 42;
-    eth_input(p);
 }
 
 static uint8_t pattern(uint32_t seq) { return (uint8_t)(seq * 131u + (seq >> 9)); }
-
-/* ---------------------------------------------------------------- input reader */
-
-struct rd {
-    const uint8_t *p;
-    size_t n;
-};
-static uint8_t u8(struct rd *r)
-{
-    if (!r->n)
-        return 0;
-    r->n--;
-    return *r->p++;
-}
-static uint16_t u16(struct rd *r) { return (uint16_t)(u8(r) << 8 | u8(r)); }
 
 /* ---------------------------------------------------------------- the connection */
 
@@ -158,9 +65,9 @@ static void peer_seg(uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, co
     uint32_t first = seq + ((flags & TCP_SYN) ? 1u : 0u); /* a SYN's data follows the SYN */
     for (size_t i = 0; i < len; i++)
         seg[hlen + i] = pattern(first + (uint32_t)i);
-    struct nb_ip s = nb_ip_from(4, peer_ip), d = nb_ip_from(4, our_ip);
+    struct nb_ip s = nb_ip_from(4, p4_peer_ip), d = nb_ip_from(4, p4_our_ip);
     put16(seg + 16, csum_transport(&s, &d, NB_PROTO_TCP, seg, hlen + len));
-    rx_frame(seg, hlen + len, NB_PROTO_TCP);
+    p4_rx_ip4(p4_peer_ip, NB_PROTO_TCP, seg, hlen + len);
 }
 
 static void check_invariants(void)
@@ -209,14 +116,14 @@ static void run_state_machine(struct rd *r)
     prm.idle_timeout_ms = (cfg & 0x20) ? 3000 : 0;
     prm.data_retries = 4;
     prm.ack_burst_max = (cfg & 0x40) ? 2 : 16;
-    struct nb_ip dst = nb_ip_from(4, peer_ip);
+    struct nb_ip dst = nb_ip_from(4, p4_peer_ip);
     read_pos = 0;
     last_tx_arp = 0;
     if (tcp_connect(&C, &dst, 80, rxbuf, caps[cfg & 3], txbuf, (cfg & 4) ? 0 : sizeof txbuf,
                     &prm) != NB_OK)
         abort();
     if (last_tx_arp)
-        arp_answer();
+        p4_arp_answer(p4_peer_ip);
     uint32_t iss = C.iss;
     peer_nxt = PISS;
     if (target != TCP_SYN_SENT) {
@@ -291,9 +198,9 @@ static void run_state_machine(struct rd *r)
                 if (doff > hlen + i)
                     seg[hlen + i] = u8(r);
             put16(seg + 16, 0);
-            struct nb_ip s = nb_ip_from(4, peer_ip), d = nb_ip_from(4, our_ip);
+            struct nb_ip s = nb_ip_from(4, p4_peer_ip), d = nb_ip_from(4, p4_our_ip);
             put16(seg + 16, csum_transport(&s, &d, NB_PROTO_TCP, seg, hlen + len));
-            rx_frame(seg, hlen + len, NB_PROTO_TCP);
+            p4_rx_ip4(p4_peer_ip, NB_PROTO_TCP, seg, hlen + len);
             break;
         }
         case 3: app_read(u16(r)); break;
@@ -304,18 +211,18 @@ static void run_state_machine(struct rd *r)
             CHECK(got <= (long)n);
             break;
         }
-        case 5: advance_us((uint64_t)u16(r) * 100); break;
+        case 5: p4_advance_us((uint64_t)u16(r) * 100); break;
         case 6:
             if (op & 0x40)
                 tcp_close(&C);
             else if (op & 0x20)
                 tcp_abort(&C);
             else
-                advance_us((uint64_t)u8(r) * 1000000);
+                p4_advance_us((uint64_t)u8(r) * 1000000);
             break;
         case 7: {
             static const nb_err why[4] = { NB_E_CONN_REFUSED, NB_E_UNREACHABLE, NB_E_MSG_TOO_BIG, NB_E_CONN_REFUSED };
-            struct nb_ip l = nb_ip_from(4, our_ip), rm = nb_ip_from(4, peer_ip);
+            struct nb_ip l = nb_ip_from(4, p4_our_ip), rm = nb_ip_from(4, p4_peer_ip);
             tcp_icmp_error(&l, &rm, C.lport, C.rport, why[u8(r) & 3]);
             break;
         }
@@ -335,17 +242,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     static const uint8_t seed[64] = { 1, 2, 3 };
-    static char sink[256];
-    host_console_capture(sink, sizeof sink);
-    host_fake_entropy(seed, sizeof seed);
-    if (nb_drbg_init("fuzz_tcp", 8, NULL) != NB_OK)
-        abort();
+    p4_init("fuzz_tcp", 8, seed);
+    p4_tx_hook = note_arp;
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char sink[256];
     if (size < 1)
         return 0;
     if (!(data[0] & 1)) {
@@ -362,15 +265,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(copy);
         return 0;
     }
-    host_console_capture(sink, sizeof sink);
-    unsigned free_before = pkb_pool_free_count();
-    now_us = 1000000000ull;
-    host_fake_now_us(now_us);
-    net_init(&dev);
-    net_ip4_configure(our_ip, mask24, no_gw);
+    p4_begin();
     struct rd r = { data + 1, size - 1 };
     run_state_machine(&r);
-    net_ip4_configure(our_ip, mask24, no_gw); /* flush ARP and its queue */
-    CHECK(pkb_pool_free_count() == free_before);
+    p4_end();
     return 0;
 }

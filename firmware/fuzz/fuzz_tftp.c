@@ -24,25 +24,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "boot/tftp.h"
-#include "core/clock.h"
-#include "core/drbg.h"
-#include "core/pkb.h"
-#include "core/timer.h"
-#include "net/bytes.h"
-#include "net/csum.h"
-#include "net/eth.h"
-#include "net/ip.h"
-#include "net/netdev.h"
-#include "net/stack.h"
-#include "platform/host/host.h"
+#include "fuzz_peer4.h"
 
-#define CHECK(x) do { if (!(x)) abort(); } while (0)
 #define TID 40000u
 
-static const uint8_t our_mac[6] = { 0x52, 0x54, 0, 0, 0, 1 }, peer_mac[6] = { 0x52, 0x54, 0, 0, 0, 2 };
-static const uint8_t our_ip[4] = { 198, 18, 0, 2 }, peer_ip[4] = { 198, 18, 0, 1 };
 static const uint8_t other_ip[4] = { 198, 18, 0, 3 };
-static const uint8_t mask24[4] = { 255, 255, 255, 0 }, no_gw[4] = { 0 };
 
 static struct tftp T;
 
@@ -72,84 +58,23 @@ static void check_sent(const uint8_t *f, size_t len)
     }
 }
 
-static nb_err fz_tx(struct netdev *d, const uint8_t *f, size_t len)
-{
-    (void)d;
-    check_sent(f, len);
-    return NB_OK;
-}
-static int fz_rx(struct netdev *d, uint8_t *b, size_t cap) { (void)d, (void)b, (void)cap; return 0; }
-static void fz_wait(struct netdev *d, uint64_t until) { (void)d, (void)until; }
-static int fz_link(struct netdev *d) { (void)d; return 1; }
-static const struct netdev_ops fz_ops = { fz_tx, fz_rx, fz_wait, fz_link };
-static struct netdev dev = { .ops = &fz_ops, .mac = { 0x52, 0x54, 0, 0, 0, 1 }, .mtu = 1500, .name = "fuzz" };
-
-static uint64_t now_us;
-static void advance_us(uint64_t d)
-{
-    uint64_t target = now_us + d;
-    for (;;) {
-        uint64_t next = nb_timers_next();
-        if (next > target)
-            break;
-        if (next > now_us)
-            now_us = next;
-        host_fake_now_us(now_us);
-        nb_timers_run(now_us);
-    }
-    now_us = target;
-    host_fake_now_us(now_us);
-    nb_timers_run(now_us);
-}
-
 /* ---------------------------------------------------------------- frames in */
 
 static void rx_udp(const uint8_t src[4], uint16_t sport, uint16_t dport, const uint8_t *d, size_t n)
 {
+    static uint8_t u[8 + 1472];
     if (n > 1472)
         n = 1472;
-    struct pkb *p = pkb_alloc();
-    CHECK(p);
-    uint8_t *f = p->data, *ip = f + 14, *u = ip + 20;
-    memcpy(f, our_mac, 6);
-    memcpy(f + 6, peer_mac, 6);
-    f[12] = 0x08, f[13] = 0x00;
-    memset(ip, 0, 20);
-    ip[0] = 0x45;
-    put16(ip + 2, (uint16_t)(28 + n));
-    ip[6] = 0x40, ip[8] = 64, ip[9] = NB_PROTO_UDP;
-    memcpy(ip + 12, src, 4);
-    memcpy(ip + 16, our_ip, 4);
-    put16(ip + 10, csum_fold(csum_add(0, ip, 20)));
     put16(u, sport);
     put16(u + 2, dport);
     put16(u + 4, (uint16_t)(8 + n));
     put16(u + 6, 0);
     if (n)
         memcpy(u + 8, d, n);
-    struct nb_ip s = nb_ip_from(4, src), dd = nb_ip_from(4, our_ip);
+    struct nb_ip s = nb_ip_from(4, src), dd = nb_ip_from(4, p4_our_ip);
     uint16_t c = csum_transport(&s, &dd, NB_PROTO_UDP, u, 8 + n);
     put16(u + 6, c ? c : 0xffff);
-    p->len = 14 + 28 + n;
-    eth_input(p);
-}
-
-static void arp_answer(const uint8_t ip[4])
-{
-    struct pkb *p = pkb_alloc();
-    CHECK(p);
-    uint8_t *f = p->data, *a = f + 14;
-    memcpy(f, our_mac, 6);
-    memcpy(f + 6, peer_mac, 6);
-    f[12] = 0x08, f[13] = 0x06;
-    const uint8_t hdr[8] = { 0, 1, 8, 0, 6, 4, 0, 2 };
-    memcpy(a, hdr, 8);
-    memcpy(a + 8, peer_mac, 6);
-    memcpy(a + 14, ip, 4);
-    memcpy(a + 18, our_mac, 6);
-    memcpy(a + 24, our_ip, 4);
-    p->len = 42;
-    eth_input(p);
+    p4_rx_ip4(src, NB_PROTO_UDP, u, 8 + n);
 }
 
 /* ---------------------------------------------------------------- the sink */
@@ -176,29 +101,6 @@ static nb_err sink_data(void *ctx, uint64_t offset, const uint8_t *p, size_t n)
     return NB_OK;
 }
 
-/* ---------------------------------------------------------------- input reader */
-
-struct rd {
-    const uint8_t *p;
-    size_t n;
-};
-static uint8_t u8(struct rd *r)
-{
-    if (!r->n)
-        return 0;
-    r->n--;
-    return *r->p++;
-}
-static uint16_t u16(struct rd *r) { return (uint16_t)(u8(r) << 8 | u8(r)); }
-static size_t take(struct rd *r, size_t want, const uint8_t **out)
-{
-    size_t n = want < r->n ? want : r->n;
-    *out = r->p;
-    r->p += n;
-    r->n -= n;
-    return n;
-}
-
 static uint16_t lport(void) { return T.sock.lport; }
 static uint16_t tid_for(uint8_t sel) { return (uint16_t)(sel & 1 ? TID + 1 : TID); }
 
@@ -218,7 +120,7 @@ static void op_data(struct rd *r, uint8_t sel)
     for (size_t i = 0; i < len; i++)
         b[4 + i] = pattern(off + i);
     sink.check_bytes = 1;
-    rx_udp(peer_ip, tid_for(sel), lport(), b, 4 + len);
+    rx_udp(p4_peer_ip, tid_for(sel), lport(), b, 4 + len);
     sink.check_bytes = 0;
 }
 
@@ -238,7 +140,7 @@ static void run_script(struct rd *r)
     memset(&rq, 0, sizeof rq);
     memset(&sink, 0, sizeof sink);
     uint8_t cfg = u8(r);
-    rq.server = nb_ip_from(4, peer_ip);
+    rq.server = nb_ip_from(4, p4_peer_ip);
     rq.file = "boot/nearboot.efi";
     tftp_params_default(&rq.params);
     static const uint16_t windows[4] = { 1, 4, 16, 64 };
@@ -255,21 +157,21 @@ static void run_script(struct rd *r)
 
     if (tftp_start(&T, &rq) != NB_OK)
         abort(); /* the request itself is valid */
-    arp_answer(peer_ip);
-    arp_answer(other_ip);
+    p4_arp_answer(p4_peer_ip);
+    p4_arp_answer(other_ip);
     unsigned ops = 0;
     while (r->n && !T.finished && ops++ < 4096) {
         uint8_t op = u8(r), sel = (uint8_t)(op >> 3);
         switch (op & 7) {
         case 0:
         case 1: op_data(r, sel); break;
-        case 2: op_bytes(r, TFTP_OP_OACK, peer_ip, tid_for(sel)); break;
-        case 3: op_bytes(r, TFTP_OP_ERROR, peer_ip, tid_for(sel)); break;
-        case 4: op_bytes(r, u16(r), peer_ip, tid_for(sel)); break;
-        case 5: op_bytes(r, u16(r), sel & 1 ? other_ip : peer_ip, sel & 2 ? TFTP_PORT : 12345); break;
-        case 6: advance_us((uint64_t)u8(r) * 50000u); break;
+        case 2: op_bytes(r, TFTP_OP_OACK, p4_peer_ip, tid_for(sel)); break;
+        case 3: op_bytes(r, TFTP_OP_ERROR, p4_peer_ip, tid_for(sel)); break;
+        case 4: op_bytes(r, u16(r), p4_peer_ip, tid_for(sel)); break;
+        case 5: op_bytes(r, u16(r), sel & 1 ? other_ip : p4_peer_ip, sel & 2 ? TFTP_PORT : 12345); break;
+        case 6: p4_advance_us((uint64_t)u8(r) * 50000u); break;
         default: {
-            struct nb_ip l = nb_ip_from(4, our_ip), rr = nb_ip_from(4, peer_ip);
+            struct nb_ip l = nb_ip_from(4, p4_our_ip), rr = nb_ip_from(4, p4_peer_ip);
             udp_icmp_error(&l, &rr, lport(), tid_for(sel), sel & 2 ? NB_E_UNREACHABLE
                                                                    : NB_E_CONN_REFUSED);
             break;
@@ -324,32 +226,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     static const uint8_t seed[64] = { 7, 7, 7 };
-    static char sink_text[256];
-    host_console_capture(sink_text, sizeof sink_text);
-    host_fake_entropy(seed, sizeof seed);
-    if (nb_drbg_init("fuzz_tftp", 9, NULL) != NB_OK)
-        abort();
+    p4_init("fuzz_tftp", 9, seed);
+    p4_tx_hook = check_sent;
     return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char console[256];
     if (size < 1)
         return 0;
     if (!(data[0] & 1)) {
         parsers(data + 1, size - 1);
         return 0;
     }
-    host_console_capture(console, sizeof console);
-    unsigned free_before = pkb_pool_free_count();
-    now_us = 1000000000ull;
-    host_fake_now_us(now_us);
-    net_init(&dev);
-    net_ip4_configure(our_ip, mask24, no_gw);
+    p4_begin();
     struct rd r = { data + 1, size - 1 };
     run_script(&r);
-    net_ip4_configure(our_ip, mask24, no_gw); /* flush ARP and its queue */
-    CHECK(pkb_pool_free_count() == free_before);
+    p4_end();
     return 0;
 }
