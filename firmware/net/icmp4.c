@@ -3,11 +3,11 @@
  * the transport so that a refused or unreachable connect fails at once
  * instead of waiting for its timeout. Other types are counted and dropped.
  */
-#include "core/clock.h"
 #include "core/err.h"
 #include "net/bytes.h"
 #include "net/counters.h"
 #include "net/csum.h"
+#include "net/echo.h"
 #include "net/ip.h"
 #include "net/ip4.h"
 #include <string.h>
@@ -17,13 +17,8 @@
 #define ICMP_ECHO 8
 #define ICMP_HLEN 8u
 
-/* Echo requests we sent and their replies: a small ring, newest wins. */
-#define ECHO_SLOTS 8u
-static struct echo_slot {
-    uint16_t id, seq;
-    uint64_t sent_us, rtt_us;
-} echo_slots[ECHO_SLOTS];
-static unsigned echo_next;
+/* Echo requests we sent and their replies (the probe's ping). */
+static struct echo_ring echoes;
 
 nb_err icmp4_echo_send(const uint8_t dst[4], uint16_t id, uint16_t seq, size_t payload_len)
 {
@@ -41,29 +36,13 @@ nb_err icmp4_echo_send(const uint8_t dst[4], uint16_t id, uint16_t seq, size_t p
     for (size_t i = 0; i < payload_len; i++)
         h[ICMP_HLEN + i] = (uint8_t)i;
     put16(h + 2, csum_fold(csum_add(0, h, ICMP_HLEN + payload_len)));
-    struct echo_slot *s = &echo_slots[echo_next++ % ECHO_SLOTS];
-    *s = (struct echo_slot){ .id = id, .seq = seq, .sent_us = nb_now_us() };
+    echo_ring_sent(&echoes, id, seq);
     return ip4_output(p, NB_PROTO_ICMP4, NULL, dst, 0);
 }
 
 uint64_t icmp4_echo_answered(uint16_t id, uint16_t seq)
 {
-    for (unsigned i = 0; i < ECHO_SLOTS; i++)
-        if (echo_slots[i].id == id && echo_slots[i].seq == seq && echo_slots[i].rtt_us)
-            return echo_slots[i].rtt_us;
-    return 0;
-}
-
-static void echo_reply_seen(const uint8_t *h)
-{
-    uint16_t id = get16(h + 4), seq = get16(h + 6);
-    for (unsigned i = 0; i < ECHO_SLOTS; i++) {
-        struct echo_slot *s = &echo_slots[i];
-        if (s->id == id && s->seq == seq && s->sent_us && !s->rtt_us) {
-            uint64_t rtt = nb_now_us() - s->sent_us;
-            s->rtt_us = rtt ? rtt : 1;
-        }
-    }
+    return echo_ring_rtt(&echoes, id, seq);
 }
 
 static nb_err unreach_reason(uint8_t code)
@@ -133,7 +112,7 @@ void icmp4_input(struct pkb *p)
         echo_reply(p);
         return;
     case ICMP_ECHO_REPLY:
-        echo_reply_seen(p->data);
+        echo_ring_reply(&echoes, get16(p->data + 4), get16(p->data + 6));
         break;
     case ICMP_UNREACH:
         NB_COUNT(CTR_ICMP4_UNREACH_RX);

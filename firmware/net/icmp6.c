@@ -24,6 +24,7 @@
 #include "net/bytes.h"
 #include "net/counters.h"
 #include "net/csum.h"
+#include "net/echo.h"
 #include "net/ip.h"
 #include "net/ip6.h"
 #include "net/mld6.h"
@@ -250,12 +251,8 @@ void icmp6_send_error(uint8_t type, uint8_t code, uint32_t param, const uint8_t 
 
 /* ---------------------------------------------------------------- echo */
 
-#define ECHO_SLOTS 8u
-static struct echo_slot {
-    uint16_t id, seq;
-    uint64_t sent_us, rtt_us;
-} echo_slots[ECHO_SLOTS];
-static unsigned echo_next;
+/* Echo requests we sent and their replies (the probe's ping). */
+static struct echo_ring echoes;
 
 nb_err icmp6_echo_send(const uint8_t dst[16], uint16_t id, uint16_t seq, size_t payload_len)
 {
@@ -272,29 +269,13 @@ nb_err icmp6_echo_send(const uint8_t dst[16], uint16_t id, uint16_t seq, size_t 
     put16(m + 6, seq);
     for (size_t i = 0; i < payload_len; i++)
         m[ICMP6_HLEN + i] = (uint8_t)i;
-    struct echo_slot *s = &echo_slots[echo_next++ % ECHO_SLOTS];
-    *s = (struct echo_slot){ .id = id, .seq = seq, .sent_us = nb_now_us() };
+    echo_ring_sent(&echoes, id, seq);
     return icmp6_output(p, NULL, dst, 0);
 }
 
 uint64_t icmp6_echo_answered(uint16_t id, uint16_t seq)
 {
-    for (unsigned i = 0; i < ECHO_SLOTS; i++)
-        if (echo_slots[i].id == id && echo_slots[i].seq == seq && echo_slots[i].rtt_us)
-            return echo_slots[i].rtt_us;
-    return 0;
-}
-
-static void echo_reply_seen(const uint8_t *m)
-{
-    uint16_t id = get16(m + 4), seq = get16(m + 6);
-    for (unsigned i = 0; i < ECHO_SLOTS; i++) {
-        struct echo_slot *s = &echo_slots[i];
-        if (s->id == id && s->seq == seq && s->sent_us && !s->rtt_us) {
-            uint64_t rtt = nb_now_us() - s->sent_us;
-            s->rtt_us = rtt ? rtt : 1;
-        }
-    }
+    return echo_ring_rtt(&echoes, id, seq);
 }
 
 static void echo_reply(struct pkb *p)
@@ -336,7 +317,7 @@ void icmp6_input(struct pkb *p)
         return;
     case ICMP6_ECHO_REPLY:
         if (p->len >= ICMP6_HLEN)
-            echo_reply_seen(p->data);
+            echo_ring_reply(&echoes, get16(p->data + 4), get16(p->data + 6));
         break;
     case ICMP6_DST_UNREACH:
     case ICMP6_PACKET_TOO_BIG:
