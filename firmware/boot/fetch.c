@@ -384,12 +384,10 @@ static enum nb_fetch_layer layer_of(nb_err e, enum stage st)
     case NB_E_UNREACHABLE:
         return NB_FETCH_L_TRANSFER;
     case NB_E_HTTP_BODY_TOO_BIG:
-    case NB_E_HTTP_NO_TLS:
     case NB_E_NO_MEMORY:
         return NB_FETCH_L_LOCAL;
     default:
-        return e >= NB_E_HTTP_BAD_STATUS_LINE && e <= NB_E_HTTP_NO_TLS ? NB_FETCH_L_PROTOCOL
-                                                                         : NB_FETCH_L_LOCAL;
+        return http_is_protocol_error(e) ? NB_FETCH_L_PROTOCOL : NB_FETCH_L_LOCAL;
     }
 }
 

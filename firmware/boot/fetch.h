@@ -70,7 +70,7 @@ enum nb_fetch_layer {
     NB_FETCH_L_PROTOCOL, /* HTTP status, framing, TFTP error: the server answered badly */
     NB_FETCH_L_TRANSFER, /* the connection broke or went silent mid-transfer */
     NB_FETCH_L_DEADLINE,
-    NB_FETCH_L_LOCAL,    /* size cap, write callback, no TLS in this build */
+    NB_FETCH_L_LOCAL,    /* size cap, write callback, out of memory */
 };
 
 struct nb_fetch_result {

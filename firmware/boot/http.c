@@ -795,6 +795,32 @@ nb_err http_judge(const struct http_head *h, uint64_t offset, const char *valida
     return NB_E_HTTP_STATUS;
 }
 
+int http_is_protocol_error(nb_err e)
+{
+    switch (e) {
+    case NB_E_HTTP_BAD_STATUS_LINE:
+    case NB_E_HTTP_BAD_HEADER:
+    case NB_E_HTTP_OBS_FOLD:
+    case NB_E_HTTP_LINE_TOO_LONG:
+    case NB_E_HTTP_HEAD_TOO_LARGE:
+    case NB_E_HTTP_CL_AND_TE:
+    case NB_E_HTTP_BAD_CONTENT_LENGTH:
+    case NB_E_HTTP_CONFLICTING_LENGTH:
+    case NB_E_HTTP_TE_UNSUPPORTED:
+    case NB_E_HTTP_BAD_CHUNK:
+    case NB_E_HTTP_CHUNK_TOO_BIG:
+    case NB_E_HTTP_TRAILER_TOO_LARGE:
+    case NB_E_HTTP_STATUS:
+    case NB_E_HTTP_NO_LOCATION:
+    case NB_E_HTTP_TOO_MANY_REDIRECTS:
+    case NB_E_HTTP_REDIRECT_INSECURE:
+    case NB_E_HTTP_BAD_RANGE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 nb_err http_redirect(const struct nb_url *cur, const struct http_head *h, struct nb_url *next)
 {
     if (!(h->flags & HTTP_H_LOCATION))

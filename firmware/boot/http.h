@@ -220,6 +220,13 @@ struct http_client {
     size_t rx_off, rx_len;       /* unparsed bytes in rx */
 };
 
+/* Whether e is an HTTP error that means the server answered badly: malformed or
+ * unacceptable framing, an unexpected status, a redirect or a range we cannot use.
+ * The other NB_E_HTTP_* codes are the transfer breaking (NB_E_HTTP_TRUNCATED,
+ * NB_E_HTTP_IDLE), the deadline (NB_E_HTTP_DEADLINE) or our own size cap
+ * (NB_E_HTTP_BODY_TOO_BIG). */
+int http_is_protocol_error(nb_err e);
+
 /* Set the defaults in g (zeroed url, cap HTTP_SIZE_LIMIT, no deadline). */
 void http_get_init(struct http_get *g);
 /* Run the GET. Errors name the layer: NB_E_HTTP_* for HTTP, the provider's

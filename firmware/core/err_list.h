@@ -81,7 +81,6 @@ NB_ERR(NB_E_HTTP_BODY_TOO_BIG, "HTTP: body larger than the size cap")
 NB_ERR(NB_E_HTTP_BAD_RANGE, "HTTP: partial content (206) does not match the range asked for")
 NB_ERR(NB_E_HTTP_DEADLINE, "HTTP: the transfer deadline passed")
 NB_ERR(NB_E_HTTP_IDLE, "HTTP: no data from the server within the idle timeout")
-NB_ERR(NB_E_HTTP_NO_TLS, "HTTPS: no TLS transport in this build")
 /* dhcp4 */
 NB_ERR(NB_E_DHCP_NAK, "DHCP server refused the address (NAK)")
 /* tftp */

@@ -1559,10 +1559,33 @@ static void test_get_failures(void **state)
     free(s.buf);
 }
 
+/* Every NB_E_HTTP_* code is sorted: the server's fault (fetch's protocol layer, a
+ * reason to fail over) or one of the four that are not; a new code must be placed. */
+static void test_protocol_errors(void **state)
+{
+    (void)state;
+    static const nb_err not_protocol[] = { NB_E_HTTP_TRUNCATED, NB_E_HTTP_IDLE, NB_E_HTTP_DEADLINE,
+                                           NB_E_HTTP_BODY_TOO_BIG };
+    unsigned http_codes = 0, protocol = 0;
+    for (int i = 0; i < NB_E__COUNT; i++) {
+        nb_err e = (nb_err)i;
+        int is_http = strncmp(nb_errname(e), "NB_E_HTTP_", 10) == 0, expected = is_http;
+        for (size_t k = 0; k < sizeof not_protocol / sizeof not_protocol[0]; k++)
+            if (e == not_protocol[k])
+                expected = 0;
+        assert_int_equal(http_is_protocol_error(e), expected);
+        http_codes += (unsigned)is_http;
+        protocol += (unsigned)expected;
+    }
+    assert_int_equal(protocol, 17);
+    assert_int_equal(http_codes, protocol + 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_status_line),
+        cmocka_unit_test(test_protocol_errors),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_content_length),
         cmocka_unit_test(test_transfer_encoding),
