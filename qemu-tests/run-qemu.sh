@@ -38,7 +38,7 @@ extra=() fwcfg=()
 : "${NB_QEMU_CPU:=max}"
 : "${NB_QEMU_MEM:=512}"
 
-usage() { sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 3; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--out) out=$2; shift ;;
