@@ -174,19 +174,23 @@ void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
 /* --- the SNP as a netdev ------------------------------------------------------
  * Transmit copies the frame into a ring slot: SNP owns the buffer until
  * GetStatus() hands it back, so a slot is reused only after recycling.
- * Waiting: while frames keep arriving we poll (the firmware only wakes a
- * WaitForEvent on its timer tick, ~10 ms, which would throttle TCP); after
- * IDLE_BEFORE_SLEEP_US without a frame we sleep in WaitForEvent on the
- * NIC's WaitForPacket event and a timer for the deadline. */
+ * Waiting: within IDLE_BEFORE_SLEEP_US of the last frame sent or received
+ * we poll, since the firmware only wakes a WaitForEvent on its timer tick
+ * (~10 ms): a reply noticed at the next tick costs up to a tick per round
+ * trip (at 40 ms RTT, lock-step TFTP took 50 ms a block instead of 41, as
+ * every reply landed just after a tick), and it would throttle TCP. A round
+ * trip on any path we boot over is shorter than the window. After it, with
+ * nothing in flight, we sleep in WaitForEvent on the NIC's WaitForPacket
+ * event and a timer for the deadline. */
 #define TX_SLOTS 32u
 #define TX_FRAME_MAX 2048u
-#define IDLE_BEFORE_SLEEP_US 5000u
+#define IDLE_BEFORE_SLEEP_US 250000u
 #define MAX_SLEEP_US 10000u
 
 static uint8_t tx_ring[TX_SLOTS][TX_FRAME_MAX];
 static uint8_t tx_busy[TX_SLOTS];
 static unsigned tx_next;
-static uint64_t last_rx_us;
+static uint64_t last_io_us; /* the last frame sent or received */
 static EFI_EVENT wait_timer;
 
 static void tx_recycle(void)
@@ -226,6 +230,7 @@ static nb_err snp_tx(struct netdev *dev, const uint8_t *frame, size_t len)
     if (s != EFI_SUCCESS)
         return uefi_err(s);
     tx_busy[slot] = 1;
+    last_io_us = nb_now_us();
     return NB_OK;
 }
 
@@ -244,7 +249,7 @@ static int snp_rx(struct netdev *dev, uint8_t *buf, size_t cap)
     }
     if (s != EFI_SUCCESS)
         return -1;
-    last_rx_us = nb_now_us();
+    last_io_us = nb_now_us();
     return (int)size;
 }
 
@@ -252,7 +257,7 @@ static void snp_wait(struct netdev *dev, uint64_t deadline_us)
 {
     (void)dev;
     uint64_t now = nb_now_us();
-    if (deadline_us <= now || now - last_rx_us < IDLE_BEFORE_SLEEP_US)
+    if (deadline_us <= now || now - last_io_us < IDLE_BEFORE_SLEEP_US)
         return;
     if (!wait_timer &&
         uefi_bs->CreateEvent(EVT_TIMER, 0, NULL, NULL, &wait_timer) != EFI_SUCCESS)
