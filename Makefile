@@ -9,7 +9,8 @@ SUBMAKE = $(MAKE) --no-print-directory -f mk/build.mk
 
 .PHONY: all deps efi host size test test-unit test-fuzz test-host test-lab fuzz demo clean \
         stage2-linux test-stage2-linux boot-report \
-        bench-net bench-dhcp bench-transfer bench-transfer-tftp bench-transfer-https bench-boot bench-verify
+        bench-net bench-dhcp bench-transfer bench-transfer-tftp bench-transfer-https bench-transfer-qemu bench-boot \
+        bench-verify
 
 all: deps
 	@$(SUBMAKE) all
@@ -31,7 +32,8 @@ demo: deps
 	@$(SUBMAKE) demo
 
 # TCP throughput of nb-probe (-O2 build) vs curl through nb-link (root).
-bench-net bench-transfer bench-transfer-tftp bench-transfer-https bench-dhcp bench-boot bench-verify probe-fast: deps
+bench-net bench-transfer bench-transfer-tftp bench-transfer-https bench-transfer-qemu bench-dhcp bench-boot bench-verify \
+	probe-fast: deps
 	@$(SUBMAKE) $@
 
 # Phase table + SVG waterfall from a serial log (LOG=..., SVG=...); needs nothing but python3.
