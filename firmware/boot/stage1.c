@@ -10,6 +10,7 @@
 #include "boot/boot.h"
 #include "boot/config.h"
 #include "boot/netup.h"
+#include "boot/url.h"
 #include "boot/xport_tls.h"
 #include "core/clock.h"
 #include "core/drbg.h"
@@ -17,6 +18,8 @@
 #include "core/log.h"
 #include "net/ip_text.h"
 #include "nb_version.h"
+#include "net/ip4.h"
+#include "net/ip6.h"
 #include "net/stack.h"
 #include "platform/platform.h"
 #include <string.h>
@@ -184,6 +187,30 @@ static int never(void *ctx)
     return 0;
 }
 
+#define PROBE_FAMILY_WAIT_US 15000000ull
+
+/* An address to send from to ip exists (a net_run_until predicate). */
+static int have_source_for(void *ctx)
+{
+    const struct nb_ip *ip = ctx;
+    uint8_t src[16];
+    return ip->family == 6 ? ip6_select_src(ip->a, src) == NB_OK : ip4_select_src(ip->a, src) == NB_OK;
+}
+
+/* A probe URL with an IP literal of a family still configuring (IPv6 goes on
+ * in the background once IPv4 is up: DAD, the DHCPv6 lease) waits for it a
+ * while, as the boot itself would, instead of failing at once. */
+static void wait_for_family(const char *url)
+{
+    struct nb_url u;
+    if (nb_url_parse(url, strlen(url), &u) != NB_OK || !u.ip.family || have_source_for(&u.ip))
+        return;
+    uint64_t t0 = nb_now_us();
+    net_run_until(have_source_for, &u.ip, t0 + PROBE_FAMILY_WAIT_US);
+    nb_say("probe: waited %u ms for an IPv%u address", (unsigned)((nb_now_us() - t0) / 1000u),
+           (unsigned)u.ip.family);
+}
+
 /* Fetch a URL and print the SHA-256 of what arrived (the lab's check of the
  * transfer paths); a transfer that restarted is hashed from its restart. */
 static void probe_fetch(const char *url)
@@ -222,8 +249,10 @@ static void run_lab_hooks(const struct nb_env *env)
         end = strchr(u, ' ');
         if (end)
             *end++ = 0;
-        if (*u)
+        if (*u) {
+            wait_for_family(u);
             probe_fetch(u);
+        }
     }
     if (env->hold_ms) {
         nb_say("net: holding for %u ms (answering ping)", env->hold_ms);
