@@ -15,6 +15,9 @@
 #                        gone, before HT_TMP is removed
 #   ht_end_all           end every recorded process, delete every namespace (the cleanup's first half;
 #                        for scripts with their own trap, such as the benchmarks)
+#   ht_require NAME TOOL|PATH...   root, every TOOL installed and every PATH built, or exit 2
+#   ht_tap_lab NS_C NS_S ADDR...   the client/server pair of test-http and test-https (below)
+#   ht_nginx NS LOG_FORMAT SERVERS nginx in NS with the test's server blocks, PID recorded
 #   nsx NS CMD...        run CMD in namespace NS
 #   ok TEXT / bad TEXT   count a pass (npass) / a failure (nfail) and print "ok   TEXT" / "FAIL TEXT"
 #   ht_summary [LABEL]   the last line, "[LABEL: ]N passed, N failed", which qemu-tests/host/run-all.sh
@@ -40,6 +43,18 @@ nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 ht_summary() {
     echo "${1:+$1: }$npass passed, $nfail failed"
     [ "$nfail" -eq 0 ]
+}
+
+ht_require() {
+    local name=$1 t
+    shift
+    [ "$(id -u)" = 0 ] || { echo "test-$name: must run as root" >&2; exit 2; }
+    for t in "$@"; do
+        case $t in
+        */*) [ -x "$t" ] || { echo "test-$name: $t not built (make all)" >&2; exit 2; } ;;
+        *) command -v "$t" >/dev/null || { echo "test-$name: $t not installed" >&2; exit 2; } ;;
+        esac
+    done
 }
 
 ht_init() {
@@ -137,4 +152,60 @@ ht_down() {
     for hook in "${_ht_exit_hooks[@]}"; do "$hook"; done
     if [ -n "${KEEP_LOGS:-}" ]; then echo "test-$HT_NAME: logs kept in $HT_TMP"; else rm -rf "$HT_TMP"; fi
     return "$rc"
+}
+
+# ---------------------------------------------------------------- building blocks
+
+# ht_tap_lab NS_C NS_S ADDR/LEN...: C holds nb-probe's tap nbtap, bridged (br0, no kernel address)
+# to veth vc; its peer vs in S carries the ADDRs. A tap, not AF_PACKET on the veth: frames the
+# kernel hands to a tap carry finished checksums (no offload), as on a wire. IPv4 only.
+ht_tap_lab() {
+    local c=$1 s=$2 l a
+    shift 2
+    ht_ns_add "$c"
+    ht_ns_add "$s"
+    ip link add vc netns "$c" type veth peer name vs netns "$s"
+    nsx "$c" ip tuntap add dev nbtap mode tap
+    nsx "$c" ip link add br0 type bridge
+    for l in vc nbtap br0; do nsx "$c" sysctl -qw "net.ipv6.conf.$l.disable_ipv6=1"; done
+    nsx "$c" ip link set vc master br0
+    nsx "$c" ip link set nbtap master br0
+    for l in vc nbtap br0; do nsx "$c" ip link set "$l" up; done
+    nsx "$s" sysctl -qw net.ipv6.conf.vs.disable_ipv6=1
+    for a in "$@"; do nsx "$s" ip addr add "$a" dev vs; done
+    nsx "$s" ip link set vs up
+}
+
+# ht_nginx NS LOG_FORMAT SERVERS: nginx in NS, in the foreground without a master process (so the
+# recorded PID is the server); SERVERS are its server { } blocks. Configuration, logs
+# (nginx-access.log in LOG_FORMAT, nginx-error.log) and temporary files in HT_TMP. A configuration
+# nginx refuses ends the test.
+ht_nginx() {
+    local ns=$1 format=$2 servers=$3 d=$HT_TMP
+    mkdir -p "$d/nginx-tmp"
+    cat >"$d/nginx.conf" <<EOF
+daemon off;
+master_process off;
+worker_processes 1;
+pid $d/nginx.pid;
+error_log $d/nginx-error.log info;
+events { worker_connections 64; }
+http {
+    log_format t '$format';
+    access_log $d/nginx-access.log t;
+    client_body_temp_path $d/nginx-tmp/body;
+    proxy_temp_path $d/nginx-tmp/proxy;
+    fastcgi_temp_path $d/nginx-tmp/fastcgi;
+    uwsgi_temp_path $d/nginx-tmp/uwsgi;
+    scgi_temp_path $d/nginx-tmp/scgi;
+    default_type application/octet-stream;
+    keepalive_timeout 30s;
+    sendfile on;
+$servers
+}
+EOF
+    nsx "$ns" nginx -t -q -e "$d/nginx-error.log" -c "$d/nginx.conf" -p "$d" ||
+        { echo "test-$HT_NAME: bad nginx config" >&2; cat "$d/nginx-error.log" >&2; exit 1; }
+    ip netns exec "$ns" nginx -e "$d/nginx-error.log" -c "$d/nginx.conf" -p "$d" >"$d/nginx.stderr" 2>&1 &
+    ht_track $!
 }

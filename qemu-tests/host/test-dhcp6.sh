@@ -23,14 +23,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/${BUILD:-build}/host/nb-probe}
 LOGS=${NB_D6_LOGS:-$repo/${BUILD:-build}/host-tests/dhcp6}
-[ "$(id -u)" = 0 ] || { echo "test-dhcp6: must run as root (network namespaces)" >&2; exit 2; }
-[ -x "$PROBE" ] || { echo "test-dhcp6: $PROBE not built (make)" >&2; exit 2; }
-for t in ip dnsmasq kea-dhcp6 tcpdump python3; do
-    command -v "$t" >/dev/null || { echo "test-dhcp6: missing tool: $t" >&2; exit 2; }
-done
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require dhcp6 "$PROBE" ip dnsmasq kea-dhcp6 tcpdump python3
+
 ht_init dhcp6
 NS_C=$HT_PREFIX-c NS_R=$HT_PREFIX-r NS_S=$HT_PREFIX-s
 MAC=52:54:00:b0:07:61

@@ -23,13 +23,11 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
-[ "$(id -u)" = 0 ] || { echo "test-dns: must run as root" >&2; exit 2; }
-[ -x "$PROBE" ] || { echo "test-dns: $PROBE not built (make host build/host/nb-probe)" >&2; exit 2; }
-command -v dnsmasq >/dev/null || { echo "test-dns: dnsmasq not installed" >&2; exit 2; }
-PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-dns: python3 needed" >&2; exit 2; }
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require dns "$PROBE" dnsmasq
+PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-dns: python3 needed" >&2; exit 2; }
+
 ht_init dns
 tmp=$HT_TMP
 NS_S=$HT_PREFIX-s NS_X=$HT_PREFIX-x

@@ -21,22 +21,18 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
-[ "$(id -u)" = 0 ] || { echo "test-http: must run as root" >&2; exit 2; }
-[ -x "$PROBE" ] || { echo "test-http: $PROBE not built (make all)" >&2; exit 2; }
-for t in nginx dnsmasq; do
-    command -v $t >/dev/null || { echo "test-http: $t not installed" >&2; exit 2; }
-done
-PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-http: python3 needed" >&2; exit 2; }
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require http "$PROBE" nginx dnsmasq
+PY=$(python3 -c 'import sys; print(sys.executable)') || { echo "test-http: python3 needed" >&2; exit 2; }
+
 ht_init http
 tmp=$HT_TMP
 NS_C=$HT_PREFIX-c NS_S=$HT_PREFIX-s
 
 # ---------------------------------------------------------------- files
 www=$tmp/www
-mkdir -p "$www" "$tmp/nginx-tmp"
+mkdir -p "$www"
 head -c $((64 * 1024 * 1024)) /dev/urandom >"$www/big.bin"
 head -c $((5 * 1024 * 1024 + 12345)) /dev/urandom >"$www/mid.bin"
 head -c 100000 /dev/urandom >"$www/small.bin"
@@ -47,38 +43,9 @@ SHA_EMPTY=$(sha "$www/empty.bin")
 SIZE_BIG=$(stat -c %s "$www/big.bin") SIZE_MID=$(stat -c %s "$www/mid.bin")
 
 # ---------------------------------------------------------------- the lab
-for ns in "$NS_C" "$NS_S"; do
-    ht_ns_add "$ns"
-done
-ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
-nsx "$NS_C" ip tuntap add dev nbtap mode tap
-nsx "$NS_C" ip link add br0 type bridge
-for l in vc nbtap br0; do nsx "$NS_C" sysctl -qw net.ipv6.conf.$l.disable_ipv6=1; done
-nsx "$NS_C" ip link set vc master br0
-nsx "$NS_C" ip link set nbtap master br0
-for l in vc nbtap br0; do nsx "$NS_C" ip link set $l up; done
-nsx "$NS_S" sysctl -qw net.ipv6.conf.vs.disable_ipv6=1
-for a in 53 80 81 82; do nsx "$NS_S" ip addr add 198.18.0.$a/24 dev vs; done
-nsx "$NS_S" ip link set vs up
+ht_tap_lab "$NS_C" "$NS_S" 198.18.0.{53,80,81,82}/24
 
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    log_format t '\$server_addr:\$server_port c=\$connection n=\$connection_requests "\$request" \$status \$body_bytes_sent range=\$http_range if-range=\$http_if_range ua=\$http_user_agent host=\$host';
-    access_log $tmp/nginx-access.log t;
-    client_body_temp_path $tmp/nginx-tmp/body;
-    proxy_temp_path $tmp/nginx-tmp/proxy;
-    fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
-    uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
-    scgi_temp_path $tmp/nginx-tmp/scgi;
-    default_type application/octet-stream;
-    keepalive_timeout 30s;
-    sendfile on;
+ht_nginx "$NS_S" '$server_addr:$server_port c=$connection n=$connection_requests "$request" $status $body_bytes_sent range=$http_range if-range=$http_if_range ua=$http_user_agent host=$host' "$(cat <<EOF
     server {
         listen 198.18.0.80:80;
         server_name boot.nb.test;
@@ -98,12 +65,8 @@ http {
         root $www;
         location = /r4 { return 308 http://boot.nb.test/mid.bin; }
     }
-}
 EOF
-nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
-    { echo "test-http: bad nginx config" >&2; exit 1; }
-ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
-ht_track $!
+)"
 ip netns exec "$NS_S" "$PY" "$here/http-oddserver.py" 198.18.0.81 8000 "$www" >"$tmp/odd.log" 2>&1 &
 ht_track $!
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \

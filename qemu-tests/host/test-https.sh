@@ -28,15 +28,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
 KEYS=${NB_KEYS:-$repo/build/keys}
-[ "$(id -u)" = 0 ] || { echo "test-https: must run as root" >&2; exit 2; }
-[ -x "$PROBE" ] || { echo "test-https: $PROBE not built (make all)" >&2; exit 2; }
-for t in nginx dnsmasq openssl python3; do
-    command -v $t >/dev/null || { echo "test-https: $t not installed" >&2; exit 2; }
-done
-bash "$repo/keys/make-dev-pki.sh" "$KEYS" >/dev/null || { echo "test-https: lab PKI failed" >&2; exit 1; }
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require https "$PROBE" nginx dnsmasq openssl python3
+bash "$repo/keys/make-dev-pki.sh" "$KEYS" >/dev/null || { echo "test-https: lab PKI failed" >&2; exit 1; }
+
 ht_init https
 tmp=$HT_TMP
 NS_C=$HT_PREFIX-c NS_S=$HT_PREFIX-s
@@ -90,7 +86,7 @@ CA=$KEYS/root-ca.pem
 
 # ---------------------------------------------------------------- files
 www=$tmp/www
-mkdir -p "$www" "$tmp/nginx-tmp"
+mkdir -p "$www"
 head -c $((16 * 1024 * 1024)) /dev/urandom >"$www/big.bin"
 head -c $((1024 * 1024 + 4321)) /dev/urandom >"$www/mid.bin"
 head -c 100000 /dev/urandom >"$www/small.bin"
@@ -99,19 +95,7 @@ SHA_BIG=$(sha "$www/big.bin") SHA_MID=$(sha "$www/mid.bin") SHA_SMALL=$(sha "$ww
 SIZE_BIG=$(stat -c %s "$www/big.bin")
 
 # ---------------------------------------------------------------- the lab
-for ns in "$NS_C" "$NS_S"; do
-    ht_ns_add "$ns"
-done
-ip link add vc netns "$NS_C" type veth peer name vs netns "$NS_S"
-nsx "$NS_C" ip tuntap add dev nbtap mode tap
-nsx "$NS_C" ip link add br0 type bridge
-for l in vc nbtap br0; do nsx "$NS_C" sysctl -qw net.ipv6.conf.$l.disable_ipv6=1; done
-nsx "$NS_C" ip link set vc master br0
-nsx "$NS_C" ip link set nbtap master br0
-for l in vc nbtap br0; do nsx "$NS_C" ip link set $l up; done
-nsx "$NS_S" sysctl -qw net.ipv6.conf.vs.disable_ipv6=1
-for a in 1 2 3 53; do nsx "$NS_S" ip addr add 198.18.254.$a/24 dev vs; done
-nsx "$NS_S" ip link set vs up
+ht_tap_lab "$NS_C" "$NS_S" 198.18.254.{1,2,3,53}/24
 
 EC=$KEYS/tls/sitea-ec
 RSA=$KEYS/tls/sitea-rsa
@@ -131,24 +115,7 @@ tls_server() {
 EOF
 }
 MODERN='ECDHE+AESGCM:ECDHE+CHACHA20'
-cat >"$tmp/nginx.conf" <<EOF
-daemon off;
-master_process off;
-worker_processes 1;
-pid $tmp/nginx.pid;
-error_log $tmp/nginx-error.log info;
-events { worker_connections 64; }
-http {
-    log_format t '\$server_addr:\$server_port c=\$connection n=\$connection_requests "\$request" \$status \$body_bytes_sent proto=\$ssl_protocol cipher=\$ssl_cipher sni=\$ssl_server_name range=\$http_range';
-    access_log $tmp/nginx-access.log t;
-    client_body_temp_path $tmp/nginx-tmp/body;
-    proxy_temp_path $tmp/nginx-tmp/proxy;
-    fastcgi_temp_path $tmp/nginx-tmp/fastcgi;
-    uwsgi_temp_path $tmp/nginx-tmp/uwsgi;
-    scgi_temp_path $tmp/nginx-tmp/scgi;
-    default_type application/octet-stream;
-    keepalive_timeout 30s;
-    sendfile on;
+ht_nginx "$NS_S" '$server_addr:$server_port c=$connection n=$connection_requests "$request" $status $body_bytes_sent proto=$ssl_protocol cipher=$ssl_cipher sni=$ssl_server_name range=$http_range' "$(cat <<EOF
     server { listen 198.18.254.1:80; root $www; }
 $(tls_server 198.18.254.1:443 "$EC-chain.pem" "$EC.key" "TLSv1.2 TLSv1.3" "$MODERN")
 $(tls_server 198.18.254.2:443 "$EC-chain.pem" "$EC.key" "TLSv1.2 TLSv1.3" "$MODERN")
@@ -157,12 +124,8 @@ $(tls_server 198.18.254.1:9443 "$pki/expired.pem" "$pki/expired.key" "TLSv1.2 TL
 $(tls_server 198.18.254.1:9444 "$pki/future.pem" "$pki/future.key" "TLSv1.2 TLSv1.3" "$MODERN")
 $(tls_server 198.18.254.1:10443 "$pki/stranger.pem" "$pki/stranger.key" "TLSv1.2 TLSv1.3" "$MODERN")
 $(tls_server 198.18.254.1:11443 "$RSA-chain.pem" "$RSA.key" "TLSv1.2" "AES128-GCM-SHA256:AES256-GCM-SHA384")
-}
 EOF
-nsx "$NS_S" nginx -t -q -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" ||
-    { echo "test-https: bad nginx config" >&2; cat "$tmp/nginx-error.log" >&2; exit 1; }
-ip netns exec "$NS_S" nginx -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" -p "$tmp" >"$tmp/nginx.stderr" 2>&1 &
-ht_track $!
+)"
 ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no-hosts --bind-interfaces \
     --listen-address=198.18.254.53 --port=53 --user=root --group=root --pid-file="$tmp/dns.pid" \
     --local=/nearboot.test/ --host-record=boot.nearboot.test,198.18.254.1 \

@@ -33,13 +33,10 @@ set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
-[ "$(id -u)" = 0 ] || { echo "test-ip4: must run as root" >&2; exit 2; }
-[ -x "$PROBE" ] || { echo "test-ip4: $PROBE not built (make host build/host/nb-probe)" >&2; exit 2; }
-command -v dnsmasq >/dev/null || { echo "test-ip4: dnsmasq not installed" >&2; exit 2; }
-command -v ping >/dev/null || { echo "test-ip4: ping (iputils-ping) not installed" >&2; exit 2; }
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require ip4 "$PROBE" dnsmasq ping
+
 ht_init ip4
 tmp=$HT_TMP
 NS_K=$HT_PREFIX-k NS_H=$HT_PREFIX-h

@@ -20,16 +20,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 PROBE=${NB_PROBE:-$repo/build/host/nb-probe}
 NB_LINK=${NB_LINK:-$repo/build/host/nb-link}
-[ "$(id -u)" = 0 ] || { echo "test-tcp: must run as root" >&2; exit 2; }
-for b in "$PROBE" "$NB_LINK"; do
-    [ -x "$b" ] || { echo "test-tcp: $b not built (make all)" >&2; exit 2; }
-done
-for t in nginx python3 dnsmasq; do
-    command -v $t >/dev/null || { echo "test-tcp: $t not installed" >&2; exit 2; }
-done
-
 # shellcheck source=lib.sh
 . "$here/lib.sh"
+ht_require tcp "$PROBE" "$NB_LINK" nginx python3 dnsmasq
+
 ht_init tcp
 TL_PREFIX=$HT_PREFIX
 TL_TMP=$HT_TMP
