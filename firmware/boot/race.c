@@ -5,6 +5,8 @@
 #include "core/fmt.h"
 #include "core/log.h"
 #include "net/dns.h"
+#include "net/ip4.h"
+#include "net/ip6.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include <string.h>
@@ -65,11 +67,24 @@ static void resolve(struct nb_candidate *c, const struct nb_race_params *p, uint
 struct race_state {
     unsigned n, next;
     uint64_t next_start_us, first_ok_us, best_rtt_us;
+    uint64_t hop_wait_since_us; /* the next attempt waits for its next hop since (0: not waiting) */
     const struct nb_race_params *p;
 };
 
+static int next_hop_ready(struct race_state *st, uint64_t now)
+{
+    const struct nb_ip *dst = &attempts[st->next].addr;
+    int ready = dst->family == 6 ? ip6_next_hop_ready(dst->a) : ip4_next_hop_ready(dst->a);
+    if (ready)
+        return 1;
+    if (!st->hop_wait_since_us)
+        st->hop_wait_since_us = now;
+    return now - st->hop_wait_since_us >= (uint64_t)st->p->stagger_ms * 1000u;
+}
+
 static void start_one(struct race_state *st)
 {
+    st->hop_wait_since_us = 0;
     struct attempt *a = &attempts[st->next++];
     struct tcp_params tp;
     tcp_params_default(&tp);
@@ -138,9 +153,11 @@ static int race_step(void *ctx)
                 worth_waiting = 1;
         }
     }
-    /* The next attempt: when the stagger passed, or the last one finished.
+    /* The next attempt: when the stagger passed, or the last one finished,
+     * and its next hop's link-layer address is known (so its connect time
+     * is the path's, not ARP's or ND's; at most a stagger's wait for that).
      * An attempt started in this step is running: the race goes on. */
-    if (st->next < st->n && (now >= st->next_start_us || prev_done)) {
+    if (st->next < st->n && (now >= st->next_start_us || prev_done) && next_hop_ready(st, now)) {
         start_one(st);
         return 0;
     }
@@ -287,9 +304,7 @@ nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned
         memset(&c->best, 0, sizeof c->best);
         resolve(c, p, &ports[s]);
     }
-    lay_out_attempts(&st, l, p, ports);
-    if (st.n)
-        start_one(&st);
+    lay_out_attempts(&st, l, p, ports); /* race_step starts the first once its next hop is known */
     net_run_until(race_step, &st, t0 + (uint64_t)(p->connect_timeout_ms + p->dns_timeout_ms) * 1000u);
     for (unsigned i = 0; i < st.next; i++) {
         struct attempt *a = &attempts[i];

@@ -276,24 +276,40 @@ void arp_input(struct pkb *p)
     pkb_free(p);
 }
 
+/* A new INCOMPLETE entry for ip with its first request out, or NULL when
+ * every entry is mid-resolution. */
+static struct arp_entry *start_resolution(const uint8_t ip[4])
+{
+    struct arp_entry *e = alloc_entry(ip);
+    if (!e)
+        return NULL;
+    e->state = ARP_INCOMPLETE;
+    send_request(e, NULL);
+    nb_timer_arm(&e->timer, ARP_RETRY_US);
+    return e;
+}
+
 nb_err arp_output(struct pkb *p, const uint8_t next_hop[4])
 {
     struct arp_entry *e = lookup(next_hop);
-    if (e && (e->state == ARP_READY || e->state == ARP_VERIFY || e->state == ARP_PROBE))
-        return eth_output(p, e->mac, ETH_P_IP);
-    if (!e) {
-        e = alloc_entry(next_hop);
-        if (!e) {
-            NB_COUNT(CTR_ARP_QUEUE_DROP);
-            pkb_free(p);
-            return NB_E_NO_BUFFER;
-        }
-        e->state = ARP_INCOMPLETE;
-        send_request(e, NULL);
-        nb_timer_arm(&e->timer, ARP_RETRY_US);
+    if (e && e->state != ARP_INCOMPLETE)
+        return eth_output(p, e->mac, ETH_P_IP); /* READY, VERIFY, PROBE: the MAC we have */
+    if (!e && !(e = start_resolution(next_hop))) {
+        NB_COUNT(CTR_ARP_QUEUE_DROP);
+        pkb_free(p);
+        return NB_E_NO_BUFFER;
     }
     enqueue(e, p);
     return NB_OK;
+}
+
+int arp_resolve_ahead(const uint8_t ip[4])
+{
+    struct arp_entry *e = lookup(ip);
+    if (e)
+        return e->state != ARP_INCOMPLETE;
+    start_resolution(ip);
+    return 0;
 }
 
 nb_err arp_probe(const uint8_t ip[4])

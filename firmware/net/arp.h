@@ -15,6 +15,10 @@ void arp_input(struct pkb *p);
 /* Send p (an IPv4 packet, data at the IP header) to next_hop, resolving its
  * MAC first if needed. Consumes p. */
 nb_err arp_output(struct pkb *p, const uint8_t next_hop[4]);
+/* Is next_hop's MAC known (1)? If not, start resolving it (0): a caller that
+ * times a round trip (the site race) waits for this before its first packet,
+ * so the time measures the path, not ARP. */
+int arp_resolve_ahead(const uint8_t next_hop[4]);
 /* Announce / probe helpers for DHCP's address conflict check (RFC 5227). */
 nb_err arp_probe(const uint8_t ip[4]);
 /* 1 if someone other than us answered for ip since the last arp_probe. */

@@ -124,6 +124,18 @@ nb_err ip4_select_src(const uint8_t dst[4], uint8_t src[4])
     return NB_OK;
 }
 
+
+/* The unicast next hop for dst: dst itself on-link, else the gateway; NULL
+ * when there is no route. */
+static const uint8_t *next_hop(const struct netif *nif, const uint8_t dst[4])
+{
+    static const uint8_t zero[4];
+    if (!nif->ip4_up)
+        return NULL;
+    if (on_link(nif, dst))
+        return dst;
+    return memcmp(nif->gw4, zero, 4) == 0 ? NULL : nif->gw4;
+}
 nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_t dst[4], uint8_t ttl)
 {
     struct netif *nif = net_if();
@@ -180,18 +192,20 @@ nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_
         uint8_t mac[6] = { 0x01, 0x00, 0x5e, (uint8_t)(dst[1] & 0x7f), dst[2], dst[3] };
         return eth_output(p, mac, ETH_P_IP);
     }
-    if (!nif->ip4_up) {
+    const uint8_t *hop = next_hop(nif, dst);
+    if (!hop) {
         NB_COUNT(CTR_IP4_TX_NOROUTE);
         pkb_free(p);
         return NB_E_NO_ROUTE;
     }
-    static const uint8_t zero[4];
-    if (on_link(nif, dst))
-        return arp_output(p, dst);
-    if (memcmp(nif->gw4, zero, 4) == 0) {
-        NB_COUNT(CTR_IP4_TX_NOROUTE);
-        pkb_free(p);
-        return NB_E_NO_ROUTE;
-    }
-    return arp_output(p, nif->gw4);
+    return arp_output(p, hop);
+}
+
+int ip4_next_hop_ready(const uint8_t dst[4])
+{
+    struct netif *nif = net_if();
+    if (is_limited_broadcast(dst) || is_subnet_broadcast(nif, dst) || (dst[0] & 0xf0) == 0xe0)
+        return 1;
+    const uint8_t *hop = next_hop(nif, dst);
+    return !hop || arp_resolve_ahead(hop); /* no route: nothing to wait for, sending fails at once */
 }

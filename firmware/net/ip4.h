@@ -14,6 +14,9 @@ void ip4_input(struct pkb *p);
  * the interface address. Consumes p. */
 nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_t dst[4], uint8_t ttl);
 nb_err ip4_select_src(const uint8_t dst[4], uint8_t src[4]);
+/* Is the link-layer next hop toward dst known? If not, start resolving it
+ * (1 also when there is nothing to resolve). */
+int ip4_next_hop_ready(const uint8_t dst[4]);
 /* The ICMPv4 layer (net/icmp4.c): p->data at the ICMP header. */
 void icmp4_input(struct pkb *p);
 /* Echo request to dst (for reachability checks and the probe tool); replies

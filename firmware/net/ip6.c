@@ -382,6 +382,25 @@ nb_err ip6_output_onlink(struct pkb *p, uint8_t nh, const uint8_t src[16], const
     return ip6_is_multicast(d) ? send_multicast(p, d) : nd6_output(p, d);
 }
 
+/* The next hop for unicast d: d itself on-link, else the default router;
+ * 0 when there is no route. */
+static int route(const uint8_t d[16], uint8_t next_hop[16])
+{
+    if (ip6_is_link_local(d) || nd6_on_link(d)) {
+        memcpy(next_hop, d, 16);
+        return 1;
+    }
+    return nd6_default_router(next_hop);
+}
+
+int ip6_next_hop_ready(const uint8_t dst[16])
+{
+    uint8_t hop[16];
+    if (ip6_is_multicast(dst) || !route(dst, hop))
+        return 1; /* nothing to resolve: sending decides at once */
+    return nd6_resolve_ahead(hop);
+}
+
 nb_err ip6_output(struct pkb *p, uint8_t nh, const uint8_t *src, const uint8_t dst[16],
                   uint8_t hop_limit)
 {
@@ -399,9 +418,7 @@ nb_err ip6_output(struct pkb *p, uint8_t nh, const uint8_t *src, const uint8_t d
     }
     if (ip6_is_multicast(d))
         return ip6_output_onlink(p, nh, s, d, hop_limit);
-    if (ip6_is_link_local(d) || nd6_on_link(d)) {
-        memcpy(next_hop, d, 16);
-    } else if (!nd6_default_router(next_hop)) {
+    if (!route(d, next_hop)) {
         NB_COUNT(CTR_IP6_TX_NOROUTE);
         pkb_free(p);
         return NB_E_NO_ROUTE;

@@ -27,6 +27,10 @@ enum {
 
 /* p->data at the IPv6 header. Consumes p. */
 void ip6_input(struct pkb *p);
+/* Is the link-layer next hop toward dst known? If not, start resolving it
+ * (1 also when there is nothing to resolve). See ip4_next_hop_ready. */
+int ip6_next_hop_ready(const uint8_t dst[16]);
+
 /* Prepend an IPv6 header and send. src NULL: select; hop_limit 0: default.
  * Consumes p. */
 nb_err ip6_output(struct pkb *p, uint8_t next_header, const uint8_t *src, const uint8_t dst[16],

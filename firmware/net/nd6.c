@@ -987,27 +987,45 @@ static void neigh_timer_fn(struct nb_timer *t)
     }
 }
 
+/* A new INCOMPLETE entry for ip with its first solicitation out (p, if
+ * any, queued first), or NULL when the cache has no room. */
+static struct neigh_ent *start_resolution(const uint8_t ip[16], struct pkb *p)
+{
+    struct neigh_ent *n = neigh_alloc(ip);
+    if (!n)
+        return NULL;
+    n->state = N_INCOMPLETE;
+    if (p)
+        queue_add(n, p);
+    n->probes = 1;
+    nb_timer_arm(&n->timer, ms_to_us(retrans_ms));
+    neigh_solicit(n, 0);
+    return n;
+}
+
 nb_err nd6_output(struct pkb *p, const uint8_t next_hop[16])
 {
     struct neigh_ent *n = neigh_find(next_hop);
     if (!n) {
-        n = neigh_alloc(next_hop);
-        if (!n) {
-            pkb_free(p);
-            return NB_E_NO_BUFFER;
-        }
-        n->state = N_INCOMPLETE;
-        queue_add(n, p);
-        n->probes = 1;
-        nb_timer_arm(&n->timer, ms_to_us(retrans_ms));
-        neigh_solicit(n, 0);
-        return NB_OK;
+        if (start_resolution(next_hop, p))
+            return NB_OK;
+        pkb_free(p);
+        return NB_E_NO_BUFFER;
     }
     if (n->state == N_INCOMPLETE) {
         queue_add(n, p);
         return NB_OK;
     }
     return neigh_xmit(n, p);
+}
+
+int nd6_resolve_ahead(const uint8_t next_hop[16])
+{
+    struct neigh_ent *n = neigh_find(next_hop);
+    if (n)
+        return n->state != N_INCOMPLETE;
+    start_resolution(next_hop, NULL);
+    return 0;
 }
 
 static void neigh_flush_queue(struct neigh_ent *n)

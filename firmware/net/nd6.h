@@ -102,6 +102,9 @@ int nd6_on_link(const uint8_t a[16]);
 /* Send p (data at the IPv6 header) to the neighbour next_hop, resolving its
  * MAC first if needed (one packet queued per entry). Consumes p. */
 nb_err nd6_output(struct pkb *p, const uint8_t next_hop[16]);
+/* Is next_hop's link-layer address known (1)? If not, start resolving it
+ * (0). See arp_resolve_ahead. */
+int nd6_resolve_ahead(const uint8_t next_hop[16]);
 uint8_t nd6_cur_hop_limit(void); /* RA Cur Hop Limit, 0 if none */
 unsigned nd6_link_mtu(void);     /* RA MTU option, 0 if none */
 

@@ -221,6 +221,28 @@ static void test_resolution_request_exact_and_flush(void **state)
     assert_goes_to(v4_peer, v4_peer_mac);
 }
 
+/* Resolving ahead (the site race): one request, nothing queued, ready
+ * once answered; for an off-link destination the gateway is what resolves. */
+static void test_resolve_ahead(void **state)
+{
+    (void)state;
+    static const uint8_t far[4] = { 198, 18, 254, 1 };
+    assert_int_equal(ip4_next_hop_ready(far), 0);
+    assert_int_equal(v4_count_arp_requests(v4_gw), 1);
+    assert_int_equal(ip4_next_hop_ready(far), 0); /* still resolving: no second request */
+    assert_int_equal(arp_resolve_ahead(v4_gw), 0);
+    assert_int_equal(v4_count_arp_requests(v4_gw), 1);
+    assert_int_equal(v4_count(ETH_P_IP), 0);
+    v4_rx_arp_reply(v4_gw, v4_gw_mac);
+    assert_int_equal(v4_count(ETH_P_IP), 0); /* nothing was queued */
+    assert_int_equal(ip4_next_hop_ready(far), 1);
+    assert_goes_to(v4_gw, v4_gw_mac);
+    assert_int_equal(ip4_next_hop_ready(v4_subnet_bcast), 1); /* broadcast: nothing to resolve */
+    tn_tx_clear();
+    assert_int_equal(ip4_next_hop_ready(v4_peer), 0); /* on-link: the peer itself */
+    assert_int_equal(v4_count_arp_requests(v4_peer), 1);
+}
+
 static void test_queue_keeps_newest_four(void **state)
 {
     (void)state;
@@ -520,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_our_own_address_is_never_learned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reply_naming_us_is_learned, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resolution_request_exact_and_flush, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_keeps_newest_four, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retries_then_drop, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entry_expiry_and_refresh, setup, teardown),

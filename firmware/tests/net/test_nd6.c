@@ -702,6 +702,28 @@ static void test_offlink_via_router(void **state)
     udp_close(&sock);
 }
 
+/* Resolving ahead (the site race): the router learned from its RA is ready
+ * at once; an on-link peer gets one NS, nothing queued, ready after the NA. */
+static void test_resolve_ahead(void **state)
+{
+    (void)state;
+    struct t_pkt m, f;
+    v6_up_with_router();
+    tn_tx_clear();
+    assert_int_equal(ip6_next_hop_ready(v6_remote), 1); /* via the router: its MAC came with the RA */
+    assert_int_equal(tn_tx_count(), 0);
+    assert_int_equal(ip6_next_hop_ready(v6_peer_global), 0);
+    assert_int_equal(ip6_next_hop_ready(v6_peer_global), 0); /* still resolving: no second NS */
+    assert_int_equal(v6_count_icmp(135), 1);
+    assert_int_equal(tn_tx_count(), 1); /* the NS only */
+    v6_na_body(&m, v6_peer_global, V6_NA_S | V6_NA_O, v6_peer_mac);
+    v6_icmp_frame(&f, v6_mac, v6_peer_mac, v6_peer_global, v6_global, 255, &m);
+    tn_rx(f.b, f.len);
+    assert_int_equal(tn_tx_count(), 1); /* nothing was queued */
+    assert_int_equal(ip6_next_hop_ready(v6_peer_global), 1);
+    assert_int_equal(pkb_pool_free_count(), PKB_POOL_SIZE);
+}
+
 static void test_dhcp6_address_dad_conflict(void **state)
 {
     (void)state;
@@ -866,6 +888,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_resolution_fails_after_three_ns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_neighbour_states, setup, teardown),
         cmocka_unit_test_setup_teardown(test_offlink_via_router, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_resolve_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dhcp6_address_dad_conflict, setup, teardown),
         cmocka_unit_test_setup_teardown(test_addr_table_full, setup, teardown),
         cmocka_unit_test(test_parse_opts),
