@@ -18,6 +18,7 @@
 #   ht_require NAME TOOL|PATH...   root, every TOOL installed and every PATH built, or exit 2
 #   ht_tap_lab NS_C NS_S ADDR...   the client/server pair of test-http and test-https (below)
 #   ht_nginx NS LOG_FORMAT SERVERS nginx in NS with the test's server blocks, PID recorded
+#   ht_wait_listening NS ADDR:PORT|udp/ADDR:PORT...   the servers are up (else the test ends)
 #   nsx NS CMD...        run CMD in namespace NS
 #   ok TEXT / bad TEXT   count a pass (npass) / a failure (nfail) and print "ok   TEXT" / "FAIL TEXT"
 #   ht_summary [LABEL]   the last line, "[LABEL: ]N passed, N failed", which qemu-tests/host/run-all.sh
@@ -208,4 +209,27 @@ EOF
         { echo "test-$HT_NAME: bad nginx config" >&2; cat "$d/nginx-error.log" >&2; exit 1; }
     ip netns exec "$ns" nginx -e "$d/nginx-error.log" -c "$d/nginx.conf" -p "$d" >"$d/nginx.stderr" 2>&1 &
     ht_track $!
+}
+
+# ht_wait_listening NS ADDR:PORT|udp/ADDR:PORT...: wait up to 5 s until a socket listens in NS on
+# every TCP (or udp/) ADDR:PORT; if one never does, show the test's logs and end the test.
+ht_wait_listening() {
+    local ns=$1 tcp udp a missing
+    shift
+    for _ in $(seq 50); do
+        tcp=$(nsx "$ns" ss -Hltn 2>/dev/null)
+        udp=$(nsx "$ns" ss -Hlun 2>/dev/null)
+        missing=
+        for a in "$@"; do
+            case $a in
+            udp/*) grep -qF -- "${a#udp/}" <<<"$udp" || missing=$a ;;
+            *) grep -qF -- "$a" <<<"$tcp" || missing=$a ;;
+            esac
+        done
+        [ -n "$missing" ] || return 0
+        sleep 0.1
+    done
+    echo "test-$HT_NAME: servers did not start (nothing on $missing)" >&2
+    cat "$HT_TMP"/*.log "$HT_TMP"/*.stderr >&2 2>/dev/null
+    exit 1
 }

@@ -121,17 +121,8 @@ EOF
 ip netns exec "$NS_X" "$PY" "$tmp/spoof.py" >"$tmp/spoofer.out" 2>&1 &
 ht_track $!
 
-ready=0
-for _ in $(seq 50); do
-    if nsx "$NS_S" ss -Hlun 'sport = :53' 2>/dev/null | grep -q 198.18.0.53 &&
-       nsx "$NS_S" ss -Hlun 'sport = :53' 2>/dev/null | grep -q 198.18.0.54 &&
-       grep -q ready "$tmp/spoofer.out" 2>/dev/null; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || { echo "test-dns: servers did not start" >&2; cat "$tmp"/*.log >&2; exit 1; }
+ht_wait_listening "$NS_S" udp/198.18.0.53:53 udp/198.18.0.54:53
+ht_wait_listening "$NS_X" udp/198.18.0.77:5353   # the spoofer's last socket
 
 # ---------------------------------------------------------------- helpers
 # run LOG SERVERS -- COMMAND...: nb-probe in C with these DNS servers.

@@ -75,17 +75,7 @@ ip netns exec "$NS_S" dnsmasq --no-daemon --conf-file=/dev/null --no-resolv --no
     >"$tmp/dns.log" 2>&1 &
 ht_track $!
 
-ready=0
-for _ in $(seq 50); do
-    l=$(nsx "$NS_S" ss -Hltn 2>/dev/null)
-    if grep -q 198.18.0.80:80 <<<"$l" && grep -q 198.18.0.82:8080 <<<"$l" &&
-       grep -q 198.18.0.81:8000 <<<"$l" && nsx "$NS_S" ss -Hlun | grep -q 198.18.0.53:53; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || { echo "test-http: servers did not start" >&2; cat "$tmp"/*.log "$tmp"/*.stderr >&2; exit 1; }
+ht_wait_listening "$NS_S" 198.18.0.80:80 198.18.0.82:8080 198.18.0.81:8000 udp/198.18.0.53:53
 
 # ---------------------------------------------------------------- helpers
 # run NAME -- COMMAND ARGS [-- COMMAND ARGS]...: nb-probe in C.

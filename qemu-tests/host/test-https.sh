@@ -142,17 +142,7 @@ while True:
 ' >"$tmp/silent.log" 2>&1 &
 ht_track $!
 
-ready=0
-for _ in $(seq 50); do
-    l=$(nsx "$NS_S" ss -Hltn 2>/dev/null)
-    if grep -q 198.18.254.1:11443 <<<"$l" && grep -q 198.18.254.2:443 <<<"$l" &&
-       grep -q 198.18.254.3:443 <<<"$l" && nsx "$NS_S" ss -Hlun | grep -q 198.18.254.53:53; then
-        ready=1
-        break
-    fi
-    sleep 0.1
-done
-[ "$ready" = 1 ] || { echo "test-https: servers did not start" >&2; cat "$tmp"/*.log "$tmp"/*.stderr >&2; exit 1; }
+ht_wait_listening "$NS_S" 198.18.254.1:11443 198.18.254.2:443 198.18.254.3:443 udp/198.18.254.53:53
 
 # ---------------------------------------------------------------- helpers
 # run NAME [PROBE-OPTIONS] -- COMMAND ARGS [-- COMMAND ARGS]...: nb-probe in C.
