@@ -299,6 +299,15 @@ link_clear
 
 # --- anycast failures: the session dies mid-transfer; a fresh request works
 
+# expect_f1m LOG OK-TEXT FAIL-TEXT: f1m.bin arrived whole (its size and sha256 on the result line)
+expect_f1m() {
+    if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$1"; then
+        ok "$2"
+    else
+        bad "$3"; grep -E 'tftp|error' "$1" | tail -5 | sed 's/^/     /'
+    fi
+}
+
 # (1) the server vanishes and another takes its address (a new "site"): our
 #     next ACK meets ICMP port unreachable; the restart's request may too,
 #     until the new server is up, and is retried
@@ -311,11 +320,8 @@ if wait_log "$log" 'local port' 20; then
     sleep 0.3
     start_atftpd
     wait_bg
-    if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
-        ok "flip-icmp: server replaced mid-transfer, restarted and complete"
-    else
-        bad "flip-icmp: transfer did not complete"; grep -E 'tftp|error' "$log" | tail -5 | sed 's/^/     /'
-    fi
+    expect_f1m "$log" "flip-icmp: server replaced mid-transfer, restarted and complete" \
+        "flip-icmp: transfer did not complete"
     expect_in_log "$log" 'lost the session at block [0-9]+ \(ICMP: .*\); restarting \(1/3\)' \
         "flip-icmp: console says the session was lost (ICMP) and restarts (1/3)"
     expect_in_log "$log" 'restarts 1 retransmits [0-9]+ starts 2' "flip-icmp: one restart, the sink started over once"
@@ -339,11 +345,8 @@ if wait_log "$log" 'local port' 20; then
     link set both blackhole=0
     wait_bg
     ht_stop "$e5"
-    if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
-        ok "flip-error5: ERROR 5 from the new site, restarted and complete"
-    else
-        bad "flip-error5: transfer did not complete"; grep -E 'tftp|error' "$log" | tail -5 | sed 's/^/     /'
-    fi
+    expect_f1m "$log" "flip-error5: ERROR 5 from the new site, restarted and complete" \
+        "flip-error5: transfer did not complete"
     expect_in_log "$log" 'lost the session at block [0-9]+ \(ERROR 5 "Unknown transfer ID"\); restarting \(1/3\)' \
         "flip-error5: console names ERROR 5 and restarts (1/3)"
     expect_in_log "$tmp/error5.out" 'answered' "flip-error5: the client's ACK reached the new site"
@@ -362,11 +365,8 @@ if wait_log "$log" 'local port' 20; then
     sleep 0.2
     link set b2a blackhole=0
     wait_bg
-    if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
-        ok "flip-silence: silent server, restarted and complete"
-    else
-        bad "flip-silence: transfer did not complete"; grep -E 'tftp|error' "$log" | tail -5 | sed 's/^/     /'
-    fi
+    expect_f1m "$log" "flip-silence: silent server, restarted and complete" \
+        "flip-silence: transfer did not complete"
     expect_in_log "$log" 'lost the session at block [0-9]+ \(no answer to 3 retransmissions\); restarting \(1/3\)' \
         "flip-silence: console says no answer, restarts (1/3)"
 else
@@ -381,11 +381,8 @@ if wait_log "$log" 'local port' 20; then
     read -r lport _ < <(ports_of "$log")
     ip netns exec "$S" python3 "$tmp/udp.py" spoof "$A4" "$ME4" "$lport" >"$tmp/spoof.out" 2>&1
     wait_bg
-    if grep -q "f1m.bin: 1048576 bytes sha256 $(sha f1m.bin)" "$log"; then
-        ok "tid-spoof: transfer complete and intact"
-    else
-        bad "tid-spoof: transfer did not complete"; grep -E 'tftp|error' "$log" | tail -5 | sed 's/^/     /'
-    fi
+    expect_f1m "$log" "tid-spoof: transfer complete and intact" \
+        "tid-spoof: transfer did not complete"
     expect_in_log "$tmp/spoof.out" 'reply op 5 code 5' "tid-spoof: the spoofer got ERROR 5 (unknown transfer ID)"
     expect_in_log "$log" 'counter tftp.drop.unknown_tid 1$' "tid-spoof: counted as tftp.drop.unknown_tid"
     expect_in_log "$log" 'restarts 0 ' "tid-spoof: no restart"
