@@ -76,8 +76,10 @@ rm -f "$TL_TMP/clean.bin"
 
 probe clean-refused -- connect $TL_LOCAL_IP 9
 ms=$(field '.*NB_E_CONN_REFUSED in \([0-9.]*\) ms.*')
-check "clean link: refused port fails with NB_E_CONN_REFUSED in ${ms:-?} ms (< 1000; whole probe ${wall}s)" \
-    eval '[ -n "$ms" ] && fcmp "$ms" "<" 1000 && fcmp "$wall" "<" 5'
+# Generous band: refused means the RST ends it, at worst after one SYN retransmission (1 s RTO) on a
+# loaded machine — not the connect timeout (3 s) a lost RST would cost.
+check "clean link: refused port fails with NB_E_CONN_REFUSED in ${ms:-?} ms (< 2000; whole probe ${wall}s)" \
+    eval '[ -n "$ms" ] && fcmp "$ms" "<" 2000 && fcmp "$wall" "<" 5'
 
 probe clean-connect -- connect $TL_LOCAL_IP 8080
 check "clean link: connect ok ($(field '.*: ok in \([0-9.]* ms\).*'))" eval '[ "$rc" = 0 ]'
@@ -99,7 +101,7 @@ probe v6-get -- ip6-up 15 global -- get "http://[$TL_LOCAL_IP6]:8080/one.bin" --
 check "IPv6: SLAAC, then 1 MiB GET over TCP/IPv6, sha256 ok" eval 'get_ok "$sha1"'
 probe v6-refused -- ip6-up 15 global -- connect $TL_LOCAL_IP6 9
 ms=$(field '.*NB_E_CONN_REFUSED in \([0-9.]*\) ms.*')
-check "IPv6: refused port fails fast (${ms:-?} ms)" eval '[ -n "$ms" ] && fcmp "$ms" "<" 1000'
+check "IPv6: refused port fails fast (${ms:-?} ms, < 2000)" eval '[ -n "$ms" ] && fcmp "$ms" "<" 2000'
 
 # ---------------------------------------------------------------- through nb-link
 tl_link set both delay=25 >/dev/null
@@ -110,8 +112,8 @@ check "nb-link delay 25 ms each way: connect ok, RTT ${ms:-?} ms in [45, 150)" \
 
 probe link-refused -- connect $TL_SERVER_IP 81
 ms=$(field '.*NB_E_CONN_REFUSED in \([0-9.]*\) ms.*')
-check "50 ms RTT: refused port fails with NB_E_CONN_REFUSED in ${ms:-?} ms (< 1000)" \
-    eval '[ -n "$ms" ] && fcmp "$ms" "<" 1000'
+check "50 ms RTT: refused port fails with NB_E_CONN_REFUSED in ${ms:-?} ms (< 2000)" \
+    eval '[ -n "$ms" ] && fcmp "$ms" "<" 2000'
 
 tl_link set both delay=25 loss=2 reorder=2 reorder_gap=10 >/dev/null
 tl_link reset >/dev/null
