@@ -47,19 +47,18 @@ rows=$LAB_OUT/rows.txt
 : >"$rows"
 status=0
 
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 # measure CASE CLIENT SERVER FILE — one row from the case's capture: seconds, what was asked and granted
 measure() {
 	local tag=$1 client=$2 server=$3 file=$4 pcap=$LAB_OUT/$1/client.pcap span reads last secs
 	span=$(python3 "$tests/lib/flow-pcap.py" tftp-span "$pcap" --file "$file") || span=''
 	reads=$(python3 "$tests/lib/flow-pcap.py" tftp "$pcap" --file "$file") || reads=''
 	last=$(grep ' complete=1 ' <<<"$reads" | tail -n1) || true
-	secs=$(field secs " $span")
-	if [ -z "$span" ] || [ "$(field bytes "$last")" != 1048576 ]; then
+	secs=$(lab_kv secs "$span")
+	if [ -z "$span" ] || [ "$(lab_kv bytes "$last")" != 1048576 ]; then
 		lab_log "$tag: no complete 1 MiB read of $file by $client in $pcap"
 		secs=FAILED status=1
 	fi
-	echo "$client $server $secs $(field req "$last") $(field oack "$last") $(field reads " $span") $(field reply_ms "$last")" >>"$rows"
+	echo "$client $server $secs $(lab_kv req "$last") $(lab_kv oack "$last") $(lab_kv reads "$span") $(lab_kv reply_ms "$last")" >>"$rows"
 	lab_log "$tag: $client from $server: $secs s ($(grep -c . <<<"$reads") reads; last: $last)"
 }
 # nearboot's own result line must carry the right digest

@@ -117,6 +117,8 @@ lab_has_fam() { case " $1 " in *" $2 "*) return 0 ;; *) return 1 ;; esac; }   # 
 lab_site_dhcp() { local v="LAB_SITE_DHCP_$1"; echo "${!v:-$LAB_SITE_DHCP}"; }
 # grep that reads all its input: "cmd | grep -q" can kill cmd with SIGPIPE, which pipefail turns into a failure
 lab_grep() { grep "$@" >/dev/null; }
+# lab_kv KEY LINE — the value of KEY=VALUE in a line of key=value tokens (e.g. lib/flow-pcap.py's output)
+lab_kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 # lab_wait SECONDS DESCRIPTION CMD... — poll CMD (every 0.2 s) until it succeeds
 lab_wait() {

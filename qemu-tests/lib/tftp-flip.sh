@@ -88,10 +88,9 @@ tflip_site_reads() {
 	mac=$(ip -n "$(ns router)" -o link show "${1}0" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')
 	python3 "$LAB_TESTS/lib/flow-pcap.py" tftp "$LAB_OUT/router-$1.pcap" --file big.bin --mac "$mac" || true
 }
-tflip_field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $2"; }
 
 tflip_wire_checks() {
-	local c ra rb c1 c2 icmp f=tflip_field
+	local c ra rb c1 c2 icmp f=lab_kv
 	c=$(python3 "$LAB_TESTS/lib/flow-pcap.py" tftp "$LAB_OUT/client.pcap" --file big.bin) || lab_die "no read of big.bin in the client's capture"
 	ra=$(tflip_site_reads sitea) rb=$(tflip_site_reads siteb)
 	{ echo "client:"; echo "$c"; echo "router-siteA link:"; echo "$ra"; echo "router-siteB link:"; echo "$rb"; } | sed 's/^/    /' >&2

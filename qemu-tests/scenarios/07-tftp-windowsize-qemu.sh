@@ -33,11 +33,11 @@ server_checks() {
 	lab_assert_no_log sitea tftpd.log "filename 1m\.bin" "tftpd-hpa (no windowsize) did not serve it"
 }
 wire_checks() {
-	local r get
+	local r
 	r=$(python3 "$LAB_TESTS/lib/flow-pcap.py" tftp "$LAB_OUT/client.pcap" --file 1m.bin) || lab_die "no TFTP read of 1m.bin in the capture"
 	echo "$r" | sed 's/^/    /' >&2
 	[ "$(echo "$r" | wc -l)" = 1 ] || lab_die "more than one read of 1m.bin (restarted?)"
-	get() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<" $r"; }
+	get() { lab_kv "$1" "$r"; }
 	[[ ,$(get oack), == *,blksize=1468,* ]] || lab_die "the OACK did not grant blksize 1468: $(get oack)"
 	[[ ,$(get oack), == *,windowsize=16,* ]] || lab_die "the OACK did not grant windowsize 16: $(get oack)"
 	[ "$(get complete)" = 1 ] && [ "$(get blocks)" = 715 ] && [ "$(get bytes)" = 1048576 ] ||
