@@ -2,7 +2,9 @@
  * stage2 "hello": the smallest possible second stage, the lab's proof that
  * the chain completed. It prints its load options and the hand-off record
  * nearboot published (configuration table NB_HANDOFF_GUID), then the marker
- * line "stage2-hello: ok", and powers the machine off.
+ * line "stage2-hello: ok", and powers the machine off. With
+ * "stage2-hello:return" in its load options it returns EFI_LOAD_ERROR
+ * instead (the lab's second stage that fails and gives the boot back).
  */
 #include <efi.h>
 #include "boot/handoff.h"
@@ -46,6 +48,20 @@ static int guid_eq(const EFI_GUID *a, const EFI_GUID *b)
     return 1;
 }
 
+/* Does the UCS-2 string w (bytes long) contain the ASCII word? */
+static int has_word(const CHAR16 *w, UINTN bytes, const char *word)
+{
+    UINTN n = bytes / sizeof(CHAR16);
+    for (UINTN i = 0; i < n && w[i]; i++) {
+        UINTN k = 0;
+        while (word[k] && i + k < n && w[i + k] == (unsigned char)word[k])
+            k++;
+        if (!word[k])
+            return 1;
+    }
+    return 0;
+}
+
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
 {
     static EFI_GUID li_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
@@ -58,6 +74,11 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *systab)
         put("stage2-hello: load options: ");
         put_w(li->LoadOptions, li->LoadOptionsSize);
         put("\n");
+        /* The lab's failing stage: give the boot back to nearboot. */
+        if (has_word(li->LoadOptions, li->LoadOptionsSize, "stage2-hello:return")) {
+            put("stage2-hello: returning EFI_LOAD_ERROR, as the load options ask\n");
+            return EFI_LOAD_ERROR;
+        }
     }
     const char *rec = NULL;
     for (UINTN i = 0; i < st->NumberOfTableEntries; i++)

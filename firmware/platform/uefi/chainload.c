@@ -134,5 +134,15 @@ nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, s
     CHAR16 *exit_data = NULL;
     EFI_STATUS s = uefi_bs->StartImage(child, &exit_size, &exit_data);
     uefi_initrd_uninstall(); /* the stage returned: nobody may read the buffer any more */
-    return s == EFI_SUCCESS ? NB_OK : NB_E_STAGE2_RETURNED;
+    if (s == EFI_SUCCESS)
+        return NB_OK;
+    /* A stage that fails and returns (Linux's EFI stub does, e.g. when it
+     * cannot load its initrd) leaves the boot to us: the next site gets its
+     * turn, on the NIC taken back exclusively. */
+    nb_err again = uefi_snp_retake();
+    nb_warn("chainload: the second stage returned EFI status 0x%llx%s%s", (unsigned long long)s,
+            again == NB_OK ? "" : "; the NIC could not be taken back: ", again == NB_OK ? "" : nb_strerror(again));
+    if (exit_data)
+        uefi_bs->FreePool(exit_data);
+    return NB_E_STAGE2_RETURNED;
 }

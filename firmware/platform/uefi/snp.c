@@ -19,6 +19,7 @@ static EFI_GUID snp_guid = EFI_SIMPLE_NETWORK_PROTOCOL_GUID;
 static EFI_HANDLE snp_handle;
 static EFI_SIMPLE_NETWORK *snp;
 static int snp_exclusive;
+static int snp_given_back; /* closed for a second stage (uefi_snp_close), may be taken back */
 
 static EFI_STATUS bring_up(EFI_SIMPLE_NETWORK *n)
 {
@@ -118,6 +119,25 @@ static EFI_HANDLE first_nic_snp(void)
     return found;
 }
 
+/* Take snp_handle's SNP exclusively (the firmware's MNP/IP stack above it
+ * stops); first / disc: the statuses of the plain attempt and of the
+ * disconnect tried after it. */
+static EFI_STATUS open_exclusive(EFI_STATUS *first, EFI_STATUS *disc)
+{
+    EFI_STATUS s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
+                                         EFI_OPEN_PROTOCOL_EXCLUSIVE);
+    *first = s;
+    *disc = EFI_SUCCESS;
+    if (s != EFI_SUCCESS) {
+        /* Some drivers refuse to stop while a child is busy: disconnect the
+         * whole stack above the SNP first, then take it. */
+        *disc = uefi_bs->DisconnectController(snp_handle, NULL, NULL);
+        s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
+                                  EFI_OPEN_PROTOCOL_EXCLUSIVE);
+    }
+    return s;
+}
+
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
 {
     EFI_SIMPLE_NETWORK *shared = NULL;
@@ -134,16 +154,8 @@ void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out)
         out->status = NB_E_NO_NIC;
         return;
     }
-    EFI_STATUS s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
-                                         EFI_OPEN_PROTOCOL_EXCLUSIVE);
-    EFI_STATUS first = s, disc = EFI_SUCCESS;
-    if (s != EFI_SUCCESS) {
-        /* Some drivers refuse to stop while a child is busy: disconnect the
-         * whole stack above the SNP first, then take it. */
-        disc = uefi_bs->DisconnectController(snp_handle, NULL, NULL);
-        s = uefi_bs->OpenProtocol(snp_handle, &snp_guid, (void **)&snp, uefi_image, NULL,
-                                  EFI_OPEN_PROTOCOL_EXCLUSIVE);
-    }
+    EFI_STATUS first, disc;
+    EFI_STATUS s = open_exclusive(&first, &disc);
     static char why[192];
     if (s == EFI_SUCCESS) {
         snp_exclusive = 1;
@@ -306,4 +318,22 @@ void uefi_snp_close(void)
     uefi_bs->CloseProtocol(snp_handle, &snp_guid, uefi_image, NULL);
     uefi_bs->ConnectController(snp_handle, NULL, NULL, TRUE);
     snp_exclusive = 0;
+    snp_given_back = 1;
+}
+
+nb_err uefi_snp_retake(void)
+{
+    if (!snp_given_back)
+        return NB_OK;
+    EFI_STATUS first, disc;
+    EFI_STATUS s = open_exclusive(&first, &disc);
+    if (s != EFI_SUCCESS)
+        return uefi_err(s);
+    snp_exclusive = 1;
+    snp_given_back = 0;
+    /* The stage may have reset the NIC: frames we handed it are not coming
+     * back through GetStatus, so the ring starts empty. */
+    memset(tx_busy, 0, sizeof tx_busy);
+    s = bring_up(snp);
+    return s == EFI_SUCCESS ? NB_OK : uefi_err(s);
 }

@@ -30,6 +30,9 @@ struct nb_nic;
 void uefi_pxe_harvest(EFI_HANDLE device, struct nb_pxe_cache *out);
 void uefi_snp_open(EFI_HANDLE device, struct nb_nic *out);
 void uefi_snp_close(void);
+/* After a second stage returned: take the NIC back exclusively (after
+ * uefi_snp_close; NB_OK when it was never given back). */
+nb_err uefi_snp_retake(void);
 struct netdev;
 /* The opened SNP as the stack's netdev (NULL if none was opened). */
 struct netdev *uefi_snp_netdev(void);
