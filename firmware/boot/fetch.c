@@ -415,7 +415,13 @@ static nb_err fetch_tftp(struct fetch_run *fr, const struct nb_url *u, uint64_t 
     const struct nb_fetch_req *req = fr->req;
     struct nb_fetch_result *res = fr->res;
     struct tftp_request rq = { 0 };
-    nb_err e = NB_OK;
+    tftp_params_default(&rq.params);
+    nb_err e = tftp_params_ask(&rq.params, req->tftp_blksize, req->tftp_windowsize);
+    if (e != NB_OK) {
+        res->layer = NB_FETCH_L_LOCAL;
+        return req->quiet ? e : nb_fail(e, "tftp: %s: blksize %u, windowsize %u asked for", req->url,
+                                        req->tftp_blksize, req->tftp_windowsize);
+    }
     if (req->addr.family) {
         rq.server = req->addr;
     } else if (u->ip.family) {
@@ -429,7 +435,6 @@ static nb_err fetch_tftp(struct fetch_run *fr, const struct nb_url *u, uint64_t 
         }
         rq.server = addrs.addrs[0];
     }
-    tftp_params_default(&rq.params);
     rq.params.port = u->port;
     rq.params.progress_ms = 0; /* fetch prints its own progress */
     if (req->deadline_us != UINT64_MAX) {

@@ -58,6 +58,11 @@ struct nb_fetch_req {
     nb_fetch_progress_fn progress; /* NULL: the console progress line */
     void *ctx;                     /* for write and progress */
     int quiet;                     /* no console lines (the error code still says it all) */
+    /* tftp:// only: the options asked for (boot/tftp.h tftp_params_ask); 0: the
+     * defaults (the largest blksize for the path MTU, windowsize 16). blksize
+     * 8..65464, cut to the path MTU; windowsize 1..TFTP_WINDOW_MAX, 1 being
+     * lock-step. Outside: NB_E_TFTP_BAD_OPTION, nothing sent. */
+    uint16_t tftp_blksize, tftp_windowsize;
 };
 
 /* Which layer a failure belongs to: what the policy fails over on. */

@@ -10,6 +10,7 @@
 #include "boot/boot.h"
 #include "boot/config.h"
 #include "boot/netup.h"
+#include "boot/tftp.h"
 #include "boot/url.h"
 #include "boot/xport_tls.h"
 #include "core/clock.h"
@@ -211,17 +212,49 @@ static void wait_for_family(const char *url)
            (unsigned)u.ip.family);
 }
 
+/* A probe URL's client-side fragment asks for TFTP options,
+ * "tftp://host/file#blksize=512,windowsize=4" (tftp_parse_optlist), and is
+ * cut off: a fragment never goes to the server. 0, with a console error,
+ * when it cannot be honoured. */
+static int probe_options(const char *url, char *base, size_t size, struct nb_fetch_req *req)
+{
+    size_t n = strnlen(url, size);
+    const char *hash = memchr(url, '#', n);
+    if (n == size) {
+        nb_fail(NB_E_TOO_BIG, "probe: %.80s...: URL longer than %u bytes", url, (unsigned)size - 1);
+        return 0;
+    }
+    memcpy(base, url, n + 1);
+    if (!hash)
+        return 1;
+    base[hash - url] = 0;
+    if (strncmp(url, "tftp://", 7) != 0) {
+        nb_fail(NB_E_TFTP_BAD_OPTION, "probe: %s: options (#...) are for tftp:// URLs only", url);
+        return 0;
+    }
+    size_t bad;
+    const char *opts = hash + 1;
+    if (tftp_parse_optlist(opts, strlen(opts), &req->tftp_blksize, &req->tftp_windowsize, &bad) != NB_OK) {
+        nb_fail(NB_E_TFTP_BAD_OPTION, "probe: %s: TFTP options refused at \"%.24s\"", url, opts + bad);
+        return 0;
+    }
+    return 1;
+}
+
 /* Fetch a URL and print the SHA-256 of what arrived (the lab's check of the
  * transfer paths); a transfer that restarted is hashed from its restart. */
 static void probe_fetch(const char *url)
 {
     static struct nb_digest_sink sink;
+    static char base[NB_URL_MAX + 1];
     struct nb_fetch_req req;
     struct nb_fetch_result res;
     uint8_t digest[32];
     char hex[65];
     nb_fetch_req_init(&req);
-    req.url = url;
+    if (!probe_options(url, base, sizeof base, &req))
+        return;
+    req.url = base;
     req.deadline_us = nb_now_us() + 600000000ull;
     req.max_size = 1ull << 32;
     req.write = nb_digest_sink_write;
@@ -243,7 +276,7 @@ static void probe_fetch(const char *url)
 static void run_lab_hooks(const struct nb_env *env)
 {
     /* probe-url: one URL, or several separated by spaces */
-    char urls[sizeof env->probe_url];
+    static char urls[sizeof env->probe_url];
     memcpy(urls, env->probe_url, sizeof urls);
     for (char *u = urls, *end; u && *u; u = end) {
         end = strchr(u, ' ');

@@ -46,7 +46,8 @@ struct nb_env {
     /* Lab and debugging hooks (QEMU fw_cfg on UEFI). */
     uint32_t hold_ms;       /* keep the stack running this long after ready */
     uint32_t max_attempts;  /* boot attempts before giving up (0: never give up) */
-    char probe_url[512];    /* fetch these (space-separated URLs) and print their sha256 */
+    char probe_url[2048];   /* fetch these (space-separated URLs; tftp:// ones may end in
+                             * #blksize=N,windowsize=N) and print their sha256 */
 };
 
 nb_err nb_stage1(const struct nb_env *env);

@@ -374,6 +374,60 @@ void tftp_params_default(struct tftp_params *p)
     p->progress_ms = 5000;
 }
 
+static int blksize_ok(uint64_t v) { return v >= TFTP_BLKSIZE_MIN && v <= TFTP_BLKSIZE_MAX; }
+static int windowsize_ok(uint64_t v) { return v >= 1 && v <= TFTP_WINDOW_MAX; }
+
+nb_err tftp_params_ask(struct tftp_params *p, unsigned blksize, unsigned windowsize)
+{
+    if ((blksize && !blksize_ok(blksize)) || (windowsize && !windowsize_ok(windowsize)))
+        return NB_E_TFTP_BAD_OPTION;
+    if (blksize)
+        p->blksize = (uint16_t)blksize;
+    if (windowsize)
+        p->windowsize = (uint16_t)windowsize;
+    return NB_OK;
+}
+
+/* One "key=value" item of an option list into *blksize or *windowsize. */
+static int optlist_item(const uint8_t *p, size_t n, uint16_t *blksize, uint16_t *windowsize)
+{
+    const uint8_t *eq = memchr(p, '=', n);
+    if (!eq)
+        return 0;
+    size_t klen = (size_t)(eq - p), vlen = n - klen - 1;
+    uint64_t v;
+    if (!parse_dec(eq + 1, vlen, &v) || eq[1] == '0')
+        return 0;
+    if (name_is(p, klen, "blksize") && !*blksize && blksize_ok(v))
+        *blksize = (uint16_t)v;
+    else if (name_is(p, klen, "windowsize") && !*windowsize && windowsize_ok(v))
+        *windowsize = (uint16_t)v;
+    else
+        return 0;
+    return 1;
+}
+
+nb_err tftp_parse_optlist(const char *s, size_t len, uint16_t *blksize, uint16_t *windowsize,
+                          size_t *bad)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    *blksize = *windowsize = 0;
+    *bad = 0;
+    if (len == 0 || len > TFTP_OPTLIST_MAX)
+        return NB_E_TFTP_BAD_OPTION;
+    for (size_t at = 0; at <= len;) {
+        const uint8_t *comma = memchr(p + at, ',', len - at);
+        size_t end = comma ? (size_t)(comma - p) : len;
+        if (!optlist_item(p + at, end - at, blksize, windowsize)) {
+            *bad = at;
+            *blksize = *windowsize = 0;
+            return NB_E_TFTP_BAD_OPTION;
+        }
+        at = end + 1;
+    }
+    return NB_OK;
+}
+
 static void server_text(const struct tftp *t, char *buf, unsigned size)
 {
     nb_ip_text(buf, size, &t->rq.server);

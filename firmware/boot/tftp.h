@@ -143,6 +143,22 @@ struct tftp_params {
 
 void tftp_params_default(struct tftp_params *p);
 
+/* Ask for blksize and windowsize instead of the defaults (0 keeps one):
+ * blksize TFTP_BLKSIZE_MIN..TFTP_BLKSIZE_MAX (still cut to the path MTU),
+ * windowsize 1..TFTP_WINDOW_MAX (1: lock-step; the option is then not
+ * sent). NB_E_TFTP_BAD_OPTION outside those ranges, and p is unchanged. */
+nb_err tftp_params_ask(struct tftp_params *p, unsigned blksize, unsigned windowsize);
+
+/* A client-side option list, "blksize=512,windowsize=4": either key or
+ * both, in any order, each at most once, values decimal without sign or
+ * leading zero, within the ranges of tftp_params_ask; at most
+ * TFTP_OPTLIST_MAX bytes. Sets *blksize and *windowsize (0: not given).
+ * NB_E_TFTP_BAD_OPTION otherwise, with *bad the offset of the item at
+ * fault (an unknown key, a bad number, a repeat, an empty item). */
+#define TFTP_OPTLIST_MAX 64u
+nb_err tftp_parse_optlist(const char *s, size_t len, uint16_t *blksize, uint16_t *windowsize,
+                          size_t *bad);
+
 struct tftp_request {
     struct nb_ip server;
     const char *file;        /* copied by tftp_start */

@@ -85,6 +85,7 @@ NB_ERR(NB_E_HTTP_IDLE, "HTTP: no data from the server within the idle timeout")
 NB_ERR(NB_E_DHCP_NAK, "DHCP server refused the address (NAK)")
 /* tftp */
 NB_ERR(NB_E_TFTP_FILENAME, "TFTP: file name empty, longer than 255 bytes or with a control character")
+NB_ERR(NB_E_TFTP_BAD_OPTION, "TFTP: options asked for are malformed or out of range (\"blksize=N,windowsize=N\": blksize 8..65464, windowsize 1..64, each once)")
 NB_ERR(NB_E_TFTP_NOT_FOUND, "TFTP: the server says the file does not exist (error 1)")
 NB_ERR(NB_E_TFTP_ACCESS, "TFTP: the server refused access to the file (error 2)")
 NB_ERR(NB_E_TFTP_SERVER_ERROR, "TFTP: the server answered with an error")

@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "testnet.h"
 #include <stdio.h>
+#include "boot/fetch.h"
 #include "boot/tftp.h"
 #include "core/log.h"
 #include "net/bytes.h"
@@ -1206,6 +1207,124 @@ static void test_get_start_errors(void **state)
     assert_non_null(strstr(console, "error: tftp 198.18.0.1 : "));
 }
 
+/* Per-request options (fetch's tftp_blksize/windowsize): the ranges, and a
+ * value out of range leaves the parameters as they were. */
+static void test_params_ask(void **state)
+{
+    (void)state;
+    struct tftp_params p, d;
+    tftp_params_default(&d);
+    p = d;
+    assert_int_equal(tftp_params_ask(&p, 0, 0), NB_OK);
+    assert_memory_equal(&p, &d, sizeof p);
+    assert_int_equal(tftp_params_ask(&p, 512, 4), NB_OK);
+    assert_int_equal(p.blksize, 512);
+    assert_int_equal(p.windowsize, 4);
+    assert_int_equal(tftp_params_ask(&p, TFTP_BLKSIZE_MIN, 1), NB_OK);
+    assert_int_equal(tftp_params_ask(&p, TFTP_BLKSIZE_MAX, TFTP_WINDOW_MAX), NB_OK);
+    assert_int_equal(p.blksize, TFTP_BLKSIZE_MAX);
+    assert_int_equal(p.windowsize, TFTP_WINDOW_MAX);
+    static const unsigned bad[][2] = { { TFTP_BLKSIZE_MIN - 1, 0 }, { TFTP_BLKSIZE_MAX + 1, 0 }, { 65536, 0 },
+                                       { 0, TFTP_WINDOW_MAX + 1 }, { 512, 65535 }, { 1, 4 } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        p = d;
+        assert_int_equal(tftp_params_ask(&p, bad[i][0], bad[i][1]), NB_E_TFTP_BAD_OPTION);
+        assert_memory_equal(&p, &d, sizeof p);
+    }
+}
+
+static void test_parse_optlist(void **state)
+{
+    (void)state;
+    static const struct { const char *s; uint16_t blksize, windowsize; } good[] = {
+        { "blksize=512,windowsize=4", 512, 4 }, { "windowsize=16", 0, 16 }, { "blksize=1468", 1468, 0 },
+        { "WindowSize=1,BLKSIZE=8", 8, 1 }, { "blksize=65464,windowsize=64", 65464, 64 },
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        uint16_t b = 1, w = 1;
+        size_t bad = 99;
+        assert_int_equal(tftp_parse_optlist(good[i].s, strlen(good[i].s), &b, &w, &bad), NB_OK);
+        assert_int_equal(b, good[i].blksize);
+        assert_int_equal(w, good[i].windowsize);
+    }
+    /* each with the offset of the item at fault */
+    static const struct { const char *s; size_t bad; } refused[] = {
+        { "", 0 }, { "blksize", 0 }, { "blksize=", 0 }, { "=512", 0 }, { "blksize=0512", 0 },
+        { "blksize=+512", 0 }, { "blksize=-1", 0 }, { "blksize= 512", 0 }, { "blksize=512 ", 0 },
+        { "blksize=0", 0 }, { "blksize=7", 0 }, { "blksize=65465", 0 }, { "blksize=99999999999999999999999", 0 },
+        { "windowsize=65", 0 }, { "windowsize=0", 0 }, { "tsize=0", 0 }, { "blk=512", 0 },
+        { ",blksize=512", 0 }, { "blksize=512,", 12 }, { "blksize=512,,windowsize=4", 12 },
+        { "blksize=512,blksize=1468", 12 }, { "windowsize=4,timeout=1", 13 }, { "blksize=512;windowsize=4", 0 },
+        { "blksize=512,windowsize=4=4", 12 },
+        { "blksize=512,windowsize=4,blksize=512,windowsize=4,blksize=512,windowsize=", 0 }, /* 73 bytes */
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        uint16_t b = 1, w = 1;
+        size_t bad = 99;
+        assert_int_equal(tftp_parse_optlist(refused[i].s, strlen(refused[i].s), &b, &w, &bad),
+                         NB_E_TFTP_BAD_OPTION);
+        assert_int_equal(bad, refused[i].bad);
+        assert_int_equal(b, 0);
+        assert_int_equal(w, 0);
+    }
+    /* bounded by the length given, not by a NUL */
+    uint16_t b, w;
+    size_t bad;
+    assert_int_equal(tftp_parse_optlist("blksize=512XYZ", 11, &b, &w, &bad), NB_OK);
+    assert_int_equal(b, 512);
+}
+
+/* The options asked for go on the wire as asked: windowsize 1 is lock-step
+ * without the option; the blksize asked is still cut to the path MTU. */
+static void test_asked_options_on_the_wire(void **state)
+{
+    (void)state;
+    assert_int_equal(tftp_params_ask(&RQ.params, 512, 4), NB_OK);
+    const struct sent *s = start();
+    static const char w4[] = "\0\1boot/nearboot.efi\0octet\0blksize\000512\0tsize\0000\0"
+                             "timeout\0001\0windowsize\0004";
+    assert_int_equal(s->len, sizeof w4);
+    assert_memory_equal(s->b, w4, sizeof w4);
+    tftp_abort(&T, NB_E_INVALID);
+    assert_int_equal(tftp_params_ask(&RQ.params, 1468, 1), NB_OK);
+    s = start();
+    static const char w1[] = "\0\1boot/nearboot.efi\0octet\0blksize\0001468\0tsize\0000\0timeout\0001";
+    assert_int_equal(s->len, sizeof w1);
+    assert_memory_equal(s->b, w1, sizeof w1);
+    tftp_abort(&T, NB_E_INVALID);
+    assert_int_equal(tftp_params_ask(&RQ.params, 9000, 16), NB_OK);
+    s = start();
+    static const char w16[] = "\0\1boot/nearboot.efi\0octet\0blksize\0001468\0tsize\0000\0"
+                              "timeout\0001\0windowsize\00016";
+    assert_int_equal(s->len, sizeof w16);
+    assert_memory_equal(s->b, w16, sizeof w16);
+}
+
+/* nb_fetch refuses options out of range before sending anything. */
+static void test_fetch_refuses_bad_options(void **state)
+{
+    (void)state;
+    static const uint16_t bad[][2] = { { 7, 0 }, { 65465, 0 }, { 0, TFTP_WINDOW_MAX + 1 } };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct nb_fetch_req req;
+        struct nb_fetch_result res;
+        nb_fetch_req_init(&req);
+        req.url = "tftp://198.18.0.1/f1m";
+        req.write = NULL;
+        req.buf = (uint8_t[16]){ 0 };
+        req.buf_size = 16;
+        req.tftp_blksize = bad[i][0];
+        req.tftp_windowsize = bad[i][1];
+        tn_tx_clear();
+        console[0] = 0;
+        assert_int_equal(nb_fetch(&req, &res), NB_E_TFTP_BAD_OPTION);
+        assert_int_equal(res.layer, NB_FETCH_L_LOCAL);
+        assert_int_equal(tn_tx_count(), 0);
+        assert_non_null(strstr(console, "error: tftp: tftp://198.18.0.1/f1m: blksize "));
+        assert_non_null(strstr(console, "(NB_E_TFTP_BAD_OPTION)"));
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -1216,6 +1335,10 @@ int main(void)
         cmocka_unit_test(test_parse_packets),
         cmocka_unit_test(test_parse_error),
         cmocka_unit_test(test_parse_oack),
+        cmocka_unit_test(test_params_ask),
+        cmocka_unit_test(test_parse_optlist),
+        T(test_asked_options_on_the_wire),
+        T(test_fetch_refuses_bad_options),
         T(test_rrq_asks_path_blksize),
         T(test_windowed_in_order),
         T(test_gap_acks_last_in_order_once),
