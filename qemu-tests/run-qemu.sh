@@ -105,7 +105,8 @@ args=(
 )
 [ "$secureboot" = 1 ] && args+=(-global driver=cfi.pflash01,property=secure,value=on)
 [ "$disk" = 1 ] && args+=(-drive "if=none,id=esp,format=raw,file=fat:$out/esp,readonly=on" -device "virtio-blk-pci,drive=esp,bootindex=0")
-for f in "${fwcfg[@]}"; do args+=(-fw_cfg "name=${f%%=*},string=${f#*=}"); done
+# QEMU's option syntax ends a value at a comma; a comma in the string is written twice
+for f in "${fwcfg[@]}"; do v=${f#*=}; args+=(-fw_cfg "name=${f%%=*},string=${v//,/,,}"); done
 [ "$fam" = 4 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv6PXESupport,string=n")
 [ "$fam" = 6 ] && args+=(-fw_cfg "name=opt/org.tianocore/IPv4PXESupport,string=n")
 [ "$poweroff" = 1 ] && args+=(-fw_cfg "name=opt/org.nearboot/poweroff,string=1")
