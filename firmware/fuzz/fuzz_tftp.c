@@ -2,7 +2,8 @@
  * Fuzz target for boot/tftp.c. The first byte picks the mode:
  *
  *   even: the parsers alone — tftp_parse and tftp_parse_oack over the rest
- *         (the OACK as if every option had been asked for at its maximum).
+ *         (the OACK as if every option had been asked for at its maximum),
+ *         and tftp_parse_optlist (the lab's "blksize=N,windowsize=N").
  *   odd:  the state machine — a transfer started through the whole stack
  *         (a null netdev, fake clock, ARP answered), parameters from byte 1
  *         (window, block size, options, cap, restarts), then a script of
@@ -218,6 +219,16 @@ static void parsers(const uint8_t *data, size_t size)
         CHECK(!(g.flags & TFTP_OPT_WINDOWSIZE) || g.windowsize >= 1);
         CHECK(!(g.flags & TFTP_OPT_TIMEOUT) || g.timeout >= 1);
         CHECK(!(g.flags & TFTP_OPT_ROLLOVER) || g.rollover <= 1);
+    }
+    /* the lab's option list: what it accepts, tftp_params_ask accepts */
+    uint16_t bs, ws;
+    size_t bad;
+    if (tftp_parse_optlist((const char *)copy, size, &bs, &ws, &bad) == NB_OK) {
+        struct tftp_params prm;
+        tftp_params_default(&prm);
+        CHECK(tftp_params_ask(&prm, bs, ws) == NB_OK && (bs || ws));
+    } else {
+        CHECK(bad <= size && bs == 0 && ws == 0);
     }
     free(copy);
 }
