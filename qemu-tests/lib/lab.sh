@@ -175,9 +175,13 @@ _lab_end_pid() {
 		[ -d "/proc/$pid" ] || break
 		sleep 0.1
 	done
-	if [ -d "/proc/$pid" ] && ! grep -q '^State:.*Z' "/proc/$pid/status" 2>/dev/null; then
+	# still running (not a zombie, not gone)? Read the state once: a zombie reaped between two checks
+	# looks like a process that ignored the signal, and a failing kill must not end the run (set -e).
+	local state
+	state=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$pid/status" 2>/dev/null) || state=
+	if [ -n "$state" ] && [ "$state" != Z ]; then
 		lab_log "$label (pid $pid) ignored SIG$sig; sending KILL"
-		kill -KILL "$pid" 2>/dev/null
+		kill -KILL "$pid" 2>/dev/null || true
 		sleep 0.2
 	fi
 	{ wait "$pid"; } 2>/dev/null || true
@@ -291,7 +295,7 @@ lab_down() {
 		if [ -n "$left" ]; then
 			for pid in $left; do
 				lab_log "ending leftover pid $pid in a lab namespace: $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)"
-				kill -KILL "$pid" 2>/dev/null
+				kill -KILL "$pid" 2>/dev/null || true   # it may have exited meanwhile: teardown goes on
 			done
 			sleep 0.2
 		fi
