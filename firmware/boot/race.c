@@ -175,7 +175,9 @@ static int race_step(void *ctx)
     return 0;
 }
 
-static void say_site(const struct nb_candidate *c, unsigned rank)
+/* tried: an attempt was laid out for the site (a usable site without one
+ * has only addresses of a family not up, or not wanted, yet). */
+static void say_site(const struct nb_candidate *c, unsigned rank, int tried)
 {
     char a[48] = "-";
     if (c->best.family)
@@ -185,8 +187,18 @@ static void say_site(const struct nb_candidate *c, unsigned rank)
                (unsigned)(c->rtt_us / 1000u), (unsigned)(c->rtt_us % 1000u), nb_site_source_name(c->source));
     else
         nb_say("race: #%u %s: %s (%s)", rank, c->base,
-               c->failed != NB_OK ? nb_strerror(c->failed) : "no answer within the race",
+               c->failed != NB_OK ? nb_strerror(c->failed)
+               : tried            ? "no answer within the race"
+                                  : "not raced: no address of a family that is up; kept as a failover target",
                nb_site_source_name(c->source));
+}
+
+static int site_tried(const struct race_state *st, unsigned site)
+{
+    for (unsigned i = 0; i < st->n; i++)
+        if (attempts[i].site == site)
+            return 1;
+    return 0;
 }
 
 static void add_attempt(struct race_state *st, unsigned site, const struct nb_ip *addr, uint16_t port,
@@ -328,7 +340,7 @@ nb_err nb_race(struct nb_candidates *l, const struct nb_race_params *p, unsigned
     nb_race_rank(l, p->prefer, order, norder);
     unsigned n = *norder;
     for (unsigned i = 0; i < n; i++)
-        say_site(&l->c[order[i]], i + 1);
+        say_site(&l->c[order[i]], i + 1, site_tried(&st, order[i]));
     nb_say("race: %u site(s) ranked in %u ms (%s)", n, (unsigned)((nb_now_us() - t0) / 1000u),
            p->prefer == 4 ? "IPv4 first" : p->prefer == 6 ? "IPv6 first" : "nearest address, either family");
     return n && l->c[order[0]].rtt_us ? NB_OK : NB_E_CONN_TIMEOUT;

@@ -20,6 +20,7 @@ console_checks() {
 	lab_expect_serial "dhcp4: 198\.18\.1\.1[0-4][0-9] via 198\.18\.1\.1 " "an IPv4 lease from siteA's pool"
 	lab_expect_serial "race: #1 $v4 at 198\.18\.255\.69: connect" "race #1: the v4 anycast URL"
 	lab_assert_no_serial "race: #[0-9]+ https://\[fd00:b007:0:ffff::69\]/release/ at " "the v6 URL was not measured"
+	lab_expect_serial "race: #2 https://\[fd00:b007:0:ffff::69\]/release/: not raced: no address of a family that is up" "the v6 URL: not raced, and the console says why"
 	lab_expect_serial "stage2-hello: load options: hello from sitea nearboot\.site=$v4 " "hello ran siteA's release"
 	lab_expect_serial "^family 4$" "hand-off record: family 4"
 	ms=$(pol_handoff_ms)
