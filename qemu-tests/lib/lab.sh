@@ -358,12 +358,7 @@ lab_topology() {
 	# sites
 	for s in $LAB_SITES; do
 		ip -n "$(ns router)" link add "${s}0" type veth peer name up0 netns "$(ns "$s")"
-		ip -n "$(ns router)" addr add "$(lab_site_link4 "$s" 1)/24" dev "${s}0"
-		ip -n "$(ns router)" addr add "$(lab_site_link6 "$s" 1)/64" dev "${s}0" nodad
-		ip -n "$(ns router)" link set "${s}0" up
-		ip -n "$(ns "$s")" addr add "$(lab_site_link4 "$s" 2)/24" dev up0
-		ip -n "$(ns "$s")" addr add "$(lab_site_link6 "$s" 2)/64" dev up0 nodad
-		ip -n "$(ns "$s")" link set up0 up
+		_lab_address_site_link "$s"
 		ip -n "$(ns "$s")" addr add "$LAB_ANYCAST4/32" dev lo
 		ip -n "$(ns "$s")" addr add "$(lab_site_own4 "$s")/32" dev lo
 		ip -n "$(ns "$s")" addr add "$LAB_ANYCAST6/128" dev lo nodad
@@ -890,6 +885,18 @@ lab_sanity_tftp() {
 
 # ---- bring-up ---------------------------------------------------------------------------------------
 
+# the router-site link's addresses: the router's end is "${s}0", the site's "up0" (whether the veth pair
+# is direct, as lab_up makes it, or runs through the link program's namespace, as lab_link_site makes it)
+_lab_address_site_link() {
+	local s=$1
+	ip -n "$(ns router)" addr add "$(lab_site_link4 "$s" 1)/24" dev "${s}0"
+	ip -n "$(ns router)" addr add "$(lab_site_link6 "$s" 1)/64" dev "${s}0" nodad
+	ip -n "$(ns router)" link set "${s}0" up
+	ip -n "$(ns "$s")" addr add "$(lab_site_link4 "$s" 2)/24" dev up0
+	ip -n "$(ns "$s")" addr add "$(lab_site_link6 "$s" 2)/64" dev up0 nodad
+	ip -n "$(ns "$s")" link set up0 up
+}
+
 lab_up() {
 	local t0=$SECONDS s
 	# the dev PKI (idempotent: creates only what is missing, e.g. certs for a site added to LAB_SITES)
@@ -1247,12 +1254,7 @@ lab_link_site() {
 	nsx "$l" sysctl -qw net.ipv6.conf.r0.disable_ipv6=1 net.ipv6.conf.s0.disable_ipv6=1
 	ip -n "$(ns "$l")" link set r0 up
 	ip -n "$(ns "$l")" link set s0 up
-	ip -n "$r" addr add "$(lab_site_link4 "$s" 1)/24" dev "${s}0"
-	ip -n "$r" addr add "$(lab_site_link6 "$s" 1)/64" dev "${s}0" nodad
-	ip -n "$r" link set "${s}0" up
-	ip -n "$(ns "$s")" addr add "$(lab_site_link4 "$s" 2)/24" dev up0
-	ip -n "$(ns "$s")" addr add "$(lab_site_link6 "$s" 2)/64" dev up0 nodad
-	ip -n "$(ns "$s")" link set up0 up
+	_lab_address_site_link "$s"
 	rm -f "$LAB_RUNDIR/link-$s.pid"
 	lab_spawn "nb-link-$s" "$l" "$LAB_OUT/$s/nb-link.log" "$NB_LINK" --a if:r0 --b if:s0 \
 		--ctl "$LAB_RUNDIR/link-$s.sock" --pidfile "$LAB_RUNDIR/link-$s.pid" --seed 7 --both "$settings"
