@@ -27,6 +27,8 @@ import ipaddress
 import struct
 import sys
 
+import pcapfile  # this directory: the shared pcap reader
+
 SLACK = 0.12  # s: timer granularity of a TCG guest plus capture timestamping
 
 V4_TYPES = {1: "DISCOVER", 2: "OFFER", 3: "REQUEST", 4: "DECLINE", 5: "ACK", 6: "NAK", 7: "RELEASE", 8: "INFORM"}
@@ -37,28 +39,9 @@ V6_TYPES = {1: "SOLICIT", 2: "ADVERTISE", 3: "REQUEST", 4: "CONFIRM", 5: "RENEW"
 
 def read_pcap(path):
     try:
-        data = open(path, "rb").read()
-    except OSError as e:
-        sys.exit("dhcp-pcap: %s" % e)
-    if len(data) < 24:
-        return []
-    magic = struct.unpack("<I", data[:4])[0]
-    if magic in (0xA1B2C3D4, 0xA1B23C4D):
-        end = "<"
-    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
-        end = ">"
-    else:
-        sys.exit("dhcp-pcap: %s is not a classic pcap file" % path)
-    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-    linktype = struct.unpack(end + "I", data[20:24])[0]
-    if linktype != 1:
-        sys.exit("dhcp-pcap: link type %d, want Ethernet" % linktype)
-    pos, out = 24, []
-    while pos + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack(end + "IIII", data[pos:pos + 16])
-        out.append((sec + frac / (1e9 if nano else 1e6), data[pos + 16:pos + 16 + incl]))
-        pos += 16 + incl
-    return out
+        return pcapfile.read_frames(path)
+    except pcapfile.PcapError as e:
+        sys.exit("dhcp-pcap: %s: %s" % (path, e))
 
 
 def mac_text(b):

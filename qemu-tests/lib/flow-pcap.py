@@ -40,42 +40,14 @@ import struct
 import sys
 import time
 
-
-def parse_header(data):
-    if len(data) < 24:
-        return None
-    magic = struct.unpack("<I", data[:4])[0]
-    if magic in (0xA1B2C3D4, 0xA1B23C4D):
-        end = "<"
-    elif magic in (0xD4C3B2A1, 0x4D3CB2A1):
-        end = ">"
-    else:
-        sys.exit("flow-pcap: not a classic pcap file")
-    nano = magic in (0xA1B23C4D, 0x4D3CB2A1)
-    if struct.unpack(end + "I", data[20:24])[0] != 1:
-        sys.exit("flow-pcap: link type is not Ethernet")
-    return end, nano
-
-
-def records(data, pos, end, nano):
-    """(ts, frame, next_pos) for every complete record from pos"""
-    while pos + 16 <= len(data):
-        sec, frac, incl, _ = struct.unpack(end + "IIII", data[pos:pos + 16])
-        if pos + 16 + incl > len(data):
-            break
-        yield sec + frac / (1e9 if nano else 1e6), data[pos + 16:pos + 16 + incl], pos + 16 + incl
-        pos += 16 + incl
+import pcapfile  # this directory: the shared pcap reader
 
 
 def read_all(path):
     try:
-        data = open(path, "rb").read()
-    except OSError as e:
-        sys.exit("flow-pcap: %s" % e)
-    h = parse_header(data)
-    if not h:
-        return []
-    return [(ts, fr) for ts, fr, _ in records(data, 24, *h)]
+        return pcapfile.read_frames(path)
+    except pcapfile.PcapError as e:
+        sys.exit("flow-pcap: %s: %s" % (path, e))
 
 
 def mac_bytes(text):
@@ -351,7 +323,7 @@ def cmd_watch(a):
     deadline = time.time() + a.timeout
     got = {s: 0 for s in srcs}
     hdr = None
-    pos = 24
+    pos = pcapfile.HEADER_LEN
     data = b""
     while time.time() < deadline:
         try:
@@ -362,11 +334,14 @@ def cmd_watch(a):
             time.sleep(0.005)
             continue
         if hdr is None:
-            hdr = parse_header(data)
+            try:
+                hdr = pcapfile.header(data)
+            except pcapfile.PcapError as e:
+                sys.exit("flow-pcap: %s: %s" % (a.pcap, e))
             if hdr is None:
                 time.sleep(0.005)
                 continue
-        for ts, fr, nxt in records(data, pos, *hdr):
+        for ts, fr, nxt in pcapfile.records(data, pos, *hdr):
             pos = nxt
             p = decode(fr)
             n = len(p.get("udp", b"")) if a.udp and p else p and p.get("plen")
