@@ -57,8 +57,7 @@ nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, s
 /* Load the verified second stage (exactly these bytes) without starting it, so
  * the caller learns whether the firmware accepts it (NB_E_SECUREBOOT_REFUSED,
  * NB_E_LOAD_IMAGE) before it records anything as booted; plat_chainload on the
- * same buffer then starts the loaded image (it loads by itself when called
- * without this step). */
+ * same buffer then starts the loaded image (NB_E_INVALID without this step). */
 nb_err plat_load_image(const uint8_t *image, size_t len);
 
 /* Stop for good after a fatal error: no return. */

@@ -108,11 +108,9 @@ nb_err plat_load_image(const uint8_t *image, size_t len)
 nb_err plat_chainload(const uint8_t *image, size_t len, const uint8_t *initrd, size_t initrd_len,
                       const char *options, const uint8_t *handoff, size_t handoff_len)
 {
-    if (!loaded || loaded_from != image) {
-        nb_err e = plat_load_image(image, len);
-        if (e != NB_OK)
-            return e;
-    }
+    (void)len;
+    if (!loaded || loaded_from != image)
+        return NB_E_INVALID; /* plat_load_image comes first, on this buffer (platform.h) */
     EFI_HANDLE child = loaded;
     loaded = NULL;
     loaded_from = NULL;
