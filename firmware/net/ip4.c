@@ -125,6 +125,21 @@ nb_err ip4_select_src(const uint8_t dst[4], uint8_t src[4])
 }
 
 
+/* A destination whose MAC follows from the address itself (broadcast, or an
+ * RFC 1112 multicast group): 1 and *mac; 0 for unicast, which needs ARP. */
+static int mapped_mac(const struct netif *nif, const uint8_t dst[4], uint8_t mac[6])
+{
+    if (is_limited_broadcast(dst) || is_subnet_broadcast(nif, dst)) {
+        memcpy(mac, eth_broadcast, 6);
+        return 1;
+    }
+    if ((dst[0] & 0xf0) != 0xe0)
+        return 0;
+    const uint8_t group[6] = { 0x01, 0x00, 0x5e, (uint8_t)(dst[1] & 0x7f), dst[2], dst[3] };
+    memcpy(mac, group, 6);
+    return 1;
+}
+
 /* The unicast next hop for dst: dst itself on-link, else the gateway; NULL
  * when there is no route. */
 static const uint8_t *next_hop(const struct netif *nif, const uint8_t dst[4])
@@ -186,12 +201,9 @@ nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_
     put16(h + 10, csum_fold(csum_add(0, h, IP4_HLEN)));
     NB_COUNT(CTR_IP4_TX);
 
-    if (is_limited_broadcast(dst) || is_subnet_broadcast(nif, dst))
-        return eth_output(p, eth_broadcast, ETH_P_IP);
-    if ((dst[0] & 0xf0) == 0xe0) {
-        uint8_t mac[6] = { 0x01, 0x00, 0x5e, (uint8_t)(dst[1] & 0x7f), dst[2], dst[3] };
+    uint8_t mac[6];
+    if (mapped_mac(nif, dst, mac))
         return eth_output(p, mac, ETH_P_IP);
-    }
     const uint8_t *hop = next_hop(nif, dst);
     if (!hop) {
         NB_COUNT(CTR_IP4_TX_NOROUTE);
@@ -204,7 +216,8 @@ nb_err ip4_output(struct pkb *p, uint8_t proto, const uint8_t *src, const uint8_
 int ip4_next_hop_ready(const uint8_t dst[4])
 {
     struct netif *nif = net_if();
-    if (is_limited_broadcast(dst) || is_subnet_broadcast(nif, dst) || (dst[0] & 0xf0) == 0xe0)
+    uint8_t mac[6];
+    if (mapped_mac(nif, dst, mac))
         return 1;
     const uint8_t *hop = next_hop(nif, dst);
     return !hop || arp_resolve_ahead(hop); /* no route: nothing to wait for, sending fails at once */
